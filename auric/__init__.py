@@ -1,0 +1,1 @@
+"""Auric: commerce for jewelry brands."""

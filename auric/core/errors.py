@@ -1,0 +1,69 @@
+"""Domain errors and their problem+json (RFC 9457) form.
+
+Services raise a `DomainError` subclass; the API turns it into `application/problem+json` with the
+status, a stable `type`, a human `detail` and, for bad input, `errors` keyed by field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+    title = "The request cannot be carried out"
+
+    def __init__(self, detail: str = "", *, errors: Mapping[str, Sequence[str]] | None = None, **extra: Any):
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors = {k: list(v) for k, v in (errors or {}).items()}
+        self.extra = extra
+
+    def problem(self) -> dict[str, Any]:
+        return problem(self.status, self.code, self.title, self.detail, errors=self.errors, **self.extra)
+
+
+class ValidationFailed(DomainError):
+    status = 422
+    code = "validation_error"
+    title = "Some values are not valid"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    title = "The request conflicts with the current state"
+
+
+class PermissionDenied(DomainError):
+    status = 403
+    code = "forbidden"
+    title = "You may not do this"
+
+
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str = "",
+    *,
+    errors: Mapping[str, Sequence[str]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": f"/problems/{code}", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = {k: list(v) for k, v in errors.items()}
+    body.update(extra)
+    return body

@@ -1,0 +1,138 @@
+"""Domain events through a transactional outbox.
+
+`publish()` writes the event in the caller's transaction, so an event exists if and only if the
+change it describes was committed. After commit the dispatcher delivers it to every registered
+handler at least once; a handler's own writes and the record that it ran commit together, which
+makes redelivery harmless. Failures are retried with backoff and kept for operators to see;
+`manage.py drain_outbox` delivers whatever is still pending (after a crash, or in production when
+workers run it on a schedule).
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from auric.core.models import HandlerRun, OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[OutboxEvent], None]
+_handlers: dict[str, dict[str, Handler]] = defaultdict(dict)
+
+
+def handler_key(func: Handler) -> str:
+    return f"{func.__module__}.{func.__qualname__}"
+
+
+def handles(*event_names: str) -> Callable[[Handler], Handler]:
+    """Register a function as an idempotent handler of the named events."""
+
+    def register(func: Handler) -> Handler:
+        for name in event_names:
+            _handlers[name][handler_key(func)] = func
+        return func
+
+    return register
+
+
+def handlers_for(name: str) -> dict[str, Handler]:
+    return dict(_handlers.get(name, {}))
+
+
+def unregister(name: str, func: Handler) -> None:
+    _handlers.get(name, {}).pop(handler_key(func), None)
+
+
+def publish(name: str, payload: Mapping[str, Any], *, aggregate: str = "") -> OutboxEvent:
+    """Record an event in the current transaction; it is delivered after commit."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"publish({name!r}) must run inside the transaction that made the change")
+    event = OutboxEvent.objects.create(name=name, payload=dict(payload), aggregate=aggregate)
+    if settings.AURIC_DISPATCH_EVENTS_ON_COMMIT:
+        event_id = event.id
+        transaction.on_commit(lambda: dispatch(event_id), robust=True)
+    return event
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2**attempts, 3600))
+
+
+def dispatch(event_id: UUID) -> bool:
+    """Deliver one event to the handlers that have not yet run it. True when all succeeded."""
+    event = OutboxEvent.objects.filter(pk=event_id, dispatched_at__isnull=True).first()
+    if event is None:
+        return True
+    all_ok = True
+    for key, func in handlers_for(event.name).items():
+        if not _run_handler(event, key, func):
+            all_ok = False
+    now = timezone.now()
+    event.attempts += 1
+    if all_ok:
+        event.dispatched_at = now
+    elif event.attempts >= settings.AURIC_EVENT_MAX_ATTEMPTS:
+        event.gave_up_at = now
+    else:
+        event.next_attempt_at = now + _backoff(event.attempts)
+    event.save(update_fields=["attempts", "dispatched_at", "gave_up_at", "next_attempt_at"])
+    return all_ok
+
+
+def _run_handler(event: OutboxEvent, key: str, func: Handler) -> bool:
+    try:
+        with transaction.atomic():
+            run, _ = HandlerRun.objects.select_for_update().get_or_create(event=event, handler=key)
+            if run.succeeded_at is not None:
+                return True
+            func(event)
+            run.attempts += 1
+            run.succeeded_at = run.last_attempt_at = timezone.now()
+            run.last_error = ""
+            run.save()
+        return True
+    except IntegrityError:
+        # Another dispatcher created the run row at the same moment; it owns this delivery.
+        return False
+    except Exception:
+        logger.exception("Handler %s failed on event %s", key, event.pk)
+        error = traceback.format_exc(limit=5)
+        run, _ = HandlerRun.objects.get_or_create(event=event, handler=key)
+        HandlerRun.objects.filter(pk=run.pk).update(
+            attempts=run.attempts + 1, last_error=error[-4000:], last_attempt_at=timezone.now()
+        )
+        return False
+
+
+@dataclass
+class DrainReport:
+    delivered: int = 0
+    failed: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def drain_outbox(*, limit: int = 1000, now: Any = None) -> DrainReport:
+    """Deliver pending events whose retry time has come, oldest first."""
+    now = now or timezone.now()
+    report = DrainReport()
+    pending = OutboxEvent.objects.filter(
+        dispatched_at__isnull=True, gave_up_at__isnull=True, next_attempt_at__lte=now
+    ).values_list("pk", flat=True)[:limit]
+    for event_id in list(pending):
+        if dispatch(event_id):
+            report.delivered += 1
+        else:
+            report.failed += 1
+            report.failures.append(str(event_id))
+    return report

@@ -1,0 +1,8 @@
+"""Shopper-facing pages."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "storefront/home.html")

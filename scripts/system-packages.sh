@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Install the Debian packages the tests and benchmarks need: PostgreSQL, Chromium and a CJK font.
+set -euo pipefail
+needed=()
+command -v /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || needed+=(postgresql)
+[ -x /usr/bin/chromium ] || needed+=(chromium)
+fc-list 2>/dev/null | grep -qi "wqy" || needed+=(fonts-wqy-microhei)
+[ ${#needed[@]} -eq 0 ] && exit 0
+echo "Installing Debian packages: ${needed[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${needed[@]}" >/dev/null

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole suite: lint, types, migrations check, then every test on SQLite and on PostgreSQL
+# (a private cluster on 127.0.0.1, stopped at the end), browser tests in Debian's Chromium, and
+# schemathesis against the OpenAPI document on PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/venv.sh dev
+scripts/system-packages.sh
+export DJANGO_SETTINGS_MODULE=tests.settings
+export AURIC_VAR_DIR="${AURIC_VAR_DIR:-$(mktemp -d)}"
+mkdir -p test-artifacts
+py=.venv/bin/python
+
+echo "== lint, types, migrations"
+.venv/bin/ruff check .
+.venv/bin/mypy auric
+$py manage.py makemigrations --check --dry-run >/dev/null || { echo "Missing migrations: run manage.py makemigrations"; exit 1; }
+
+echo "== tests on SQLite"
+.venv/bin/pytest -p no:cacheprovider "$@"
+
+echo "== tests on PostgreSQL"
+pgdir="$(mktemp -d)"
+trap 'scripts/postgres.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
+DATABASE_URL="$(scripts/postgres.sh start "$pgdir" "${AURIC_PG_PORT:-54329}")"
+export DATABASE_URL
+.venv/bin/pytest -p no:cacheprovider "$@"
