@@ -305,3 +305,18 @@ class MediaAsset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.position} of {self.style_id}"
+
+
+class SearchDocument(models.Model):
+    """The searchable text of a style, segmented into words (jieba), kept by catalog.search.
+
+    SQLite indexes it with FTS5 and PostgreSQL with a GIN index over a 'simple' tsvector; both are
+    created by migrations for their own vendor.
+    """
+
+    style = models.OneToOneField(Style, primary_key=True, on_delete=models.CASCADE, related_name="search_document")
+    text = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"search text of {self.style_id}"
