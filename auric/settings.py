@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "auric.pricing",
     "auric.inventory",
     "auric.storefront",
+    "auric.demo",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +189,8 @@ AURIC_RESERVATION_MINUTES = 30
 # Events are delivered in-process right after commit; production may hand them to workers.
 AURIC_DISPATCH_EVENTS_ON_COMMIT = env_bool("AURIC_DISPATCH_EVENTS_ON_COMMIT", True)
 AURIC_EVENT_MAX_ATTEMPTS = 8
+# Exposes /bench/bare, the ceiling the benchmark compares against.
+AURIC_BENCH_VIEWS = env_bool("AURIC_BENCH_VIEWS", False)
 
 # --- Admin theme ----------------------------------------------------------------------------
 UNFOLD = {

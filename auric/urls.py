@@ -23,3 +23,6 @@ urlpatterns = [
     # Uploaded and generated media; a CDN or web server serves these in production.
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
+
+if settings.AURIC_BENCH_VIEWS:
+    urlpatterns.insert(0, path("bench/", include("auric.demo.urls")))

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DemoConfig(AppConfig):
+    name = "auric.demo"
+    label = "demo"
+    verbose_name = "Demo data and benchmarks"
