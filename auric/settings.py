@@ -180,6 +180,7 @@ WHITENOISE_USE_FINDERS = True
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 AURIC_MAX_IMAGE_BYTES = 15 * 1024 * 1024
+AURIC_MAX_IMAGE_PIXELS = 40_000_000  # decompression-bomb guard for uploads
 AURIC_MAX_MODEL_BYTES = 30 * 1024 * 1024
 AURIC_MAX_CSV_BYTES = 20 * 1024 * 1024
 
@@ -191,12 +192,40 @@ AURIC_DISPATCH_EVENTS_ON_COMMIT = env_bool("AURIC_DISPATCH_EVENTS_ON_COMMIT", Tr
 AURIC_EVENT_MAX_ATTEMPTS = 8
 # Exposes /bench/bare, the ceiling the benchmark compares against.
 AURIC_BENCH_VIEWS = env_bool("AURIC_BENCH_VIEWS", False)
+# Back-office CSV imports run in a background thread with a progress bar; tests may run them inline.
+AURIC_ADMIN_JOBS_IN_THREAD = env_bool("AURIC_ADMIN_JOBS_IN_THREAD", True)
 
 # --- Admin theme ----------------------------------------------------------------------------
 UNFOLD = {
     "SITE_TITLE": "Auric",
     "SITE_HEADER": "Auric",
+    "SITE_SUBHEADER": "Back office",
     "SITE_SYMBOL": "diamond",
+    "SHOW_VIEW_ON_SITE": False,
+    # Home page: catalog size, stock value, metal prices, outbox (docs/back-office.md).
+    "DASHBOARD_CALLBACK": "auric.backoffice.dashboard.dashboard_callback",
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": True,
+        # Built per request so each link shows only to users allowed to open it.
+        "navigation": "auric.backoffice.navigation.sidebar_navigation",
+    },
+    "COLORS": {
+        # A warm gold primary (OKLCH), replacing the default violet.
+        "primary": {
+            "50": "oklch(98.7% .026 102.212)",
+            "100": "oklch(97.3% .071 103.193)",
+            "200": "oklch(94.5% .129 101.54)",
+            "300": "oklch(90.5% .182 98.111)",
+            "400": "oklch(85.2% .199 91.936)",
+            "500": "oklch(79.5% .184 86.047)",
+            "600": "oklch(68.1% .162 75.834)",
+            "700": "oklch(55.4% .135 66.442)",
+            "800": "oklch(47.6% .114 61.907)",
+            "900": "oklch(42.1% .095 57.708)",
+            "950": "oklch(28.6% .066 53.813)",
+        },
+    },
 }
 
 LOGGING = {

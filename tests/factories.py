@@ -9,7 +9,7 @@ import factory
 from django.utils import timezone
 
 from auric.accounts.models import User
-from auric.catalog.models import Category, Piece, Style, Variant
+from auric.catalog.models import Category, Certificate, Collection, Piece, Stone, Style, Tag, Variant
 from auric.inventory.models import Location, PieceStatus, PieceStock
 from auric.pricing.models import MetalPrice
 
@@ -31,6 +31,29 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     name = "手镯"
     name_en = "Bangles"
     slug = factory.Sequence(lambda n: f"category-{n}")
+
+
+class CollectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Collection
+        django_get_or_create = ("slug",)
+
+    name = "传承系列"
+    name_en = "Heritage"
+    slug = factory.Sequence(lambda n: f"collection-{n}")
+
+
+class ThemeTagFactory(factory.django.DjangoModelFactory):
+    """A theme tag; craft tags are seeded by migration 0003 (look them up by code)."""
+
+    class Meta:
+        model = Tag
+        django_get_or_create = ("code",)
+
+    kind = Tag.Kind.THEME
+    code = factory.Sequence(lambda n: f"theme-{n}")
+    name = "婚嫁"
+    name_en = "Wedding"
 
 
 class StyleFactory(factory.django.DjangoModelFactory):
@@ -71,6 +94,29 @@ class PieceFactory(factory.django.DjangoModelFactory):
     tag_code = factory.Sequence(lambda n: f"TAG{n:08d}")
     weight_g = Decimal("30.125")
     cost = Decimal("15000.00")
+
+
+class StoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Stone
+
+    piece = factory.SubFactory(PieceFactory)
+    is_main = True
+    kind = "diamond"
+    carat = Decimal("0.50")
+    colour = "F"
+    clarity = "VS1"
+    cut = "EX"
+
+
+class CertificateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Certificate
+
+    piece = factory.SubFactory(PieceFactory)
+    lab = "GIA"
+    report_number = factory.Sequence(lambda n: f"22{n:08d}")
+    issued_on = factory.LazyFunction(lambda: timezone.localdate())
 
 
 class LocationFactory(factory.django.DjangoModelFactory):

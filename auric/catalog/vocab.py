@@ -8,7 +8,7 @@ GB/T 16554-2017 equivalents (rule G2), GB/T 16552 (naming).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 
 
@@ -227,8 +227,36 @@ class StoneGrades:
     treatment: str = ""
 
 
+# Gems a laboratory can grow and GB/T 16552 names (培育钻石, 合成红宝石 …); there is no
+# laboratory-grown jade or pearl (cultured pearls are natural-origin 珍珠).
+LAB_GROWN_KINDS = frozenset({GemKind.DIAMOND, GemKind.RUBY, GemKind.SAPPHIRE, GemKind.EMERALD})
+
+
+def validate_weight_g(value: Decimal | int | str, *, field: str = "weight_g") -> Decimal:
+    """A piece weight in grams: above 0, at most 3 decimals, at most MAX_PIECE_WEIGHT_G."""
+    if isinstance(value, float):
+        raise VocabularyError(field, "Weights are decimals, never floats")
+    try:
+        weight = Decimal(value)
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise VocabularyError(field, f"{value!r} is not a weight in grams") from exc
+    if not weight.is_finite():
+        raise VocabularyError(field, f"{value!r} is not a weight in grams")
+    if weight <= 0:
+        raise VocabularyError(field, "Weight must be above 0 g")
+    if weight > MAX_PIECE_WEIGHT_G:
+        raise VocabularyError(field, f"Weight must be at most {MAX_PIECE_WEIGHT_G} g")
+    if weight != weight.quantize(WEIGHT_QUANT, rounding=ROUND_DOWN):
+        raise VocabularyError(field, "Weight has at most 3 decimals (0.001 g)")
+    return weight
+
+
 def validate_stone(grades: StoneGrades) -> None:
     """Refuse grades outside the scales, and grades that do not apply to the stone."""
+    if not isinstance(grades.carat, Decimal) or not grades.carat.is_finite():
+        raise VocabularyError("carat", "Carat must be a decimal number")
+    if grades.origin == GemOrigin.LAB_GROWN and grades.kind not in LAB_GROWN_KINDS:
+        raise VocabularyError("origin", f"There is no laboratory-grown {grades.kind.value}")
     if not (Decimal("0") < grades.carat <= MAX_STONE_CARAT):
         raise VocabularyError("carat", f"Carat must be above 0 and at most {MAX_STONE_CARAT}")
     if grades.carat != grades.carat.quantize(CARAT_QUANT):
@@ -262,8 +290,11 @@ def validate_stone(grades: StoneGrades) -> None:
 
 
 def gem_name_zh(kind: GemKind, origin: GemOrigin) -> str:
-    name = GEM_NAMES_ZH[kind]
-    return f"培育{name}" if origin == GemOrigin.LAB_GROWN else name
+    """GB/T 16552 name: laboratory-grown diamonds are 培育钻石, other laboratory-made gems 合成…"""
+    name = GEM_NAMES_ZH[GemKind(kind)]
+    if GemOrigin(origin) != GemOrigin.LAB_GROWN:
+        return name
+    return f"培育{name}" if kind == GemKind.DIAMOND else f"合成{name}"
 
 
 # Craft tags (工艺) are a closed list; the catalog seeds them and refuses others.

@@ -11,22 +11,31 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-STRICT = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' blob:",
-        "connect-src 'self' blob: data:",
-        "worker-src 'self' blob:",
-        "font-src 'self' data:",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
+
+def strict_policy(*, script_sources: tuple[str, ...] = (), style_sources: tuple[str, ...] = ()) -> str:
+    """The storefront policy; a page that embeds a vetted component adds exactly what it needs."""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            " ".join(("script-src 'self'", *script_sources)),
+            " ".join(("style-src 'self'", *style_sources)),
+            *_STRICT_REST,
+        ]
+    )
+
+
+_STRICT_REST = (
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "connect-src 'self' blob: data:",
+    "worker-src 'self' blob:",
+    "font-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
 )
+STRICT = strict_policy()
 BACK_OFFICE = "; ".join(
     [
         "default-src 'self'",

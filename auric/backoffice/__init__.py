@@ -1,0 +1,1 @@
+"""Back-office pages that span apps (dashboard, sidebar). Sits above every app; nothing imports it."""

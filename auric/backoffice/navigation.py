@@ -1,0 +1,127 @@
+"""The back-office sidebar (UNFOLD["SIDEBAR"]["navigation"] points here), built per request.
+
+Each link shows only when the user may open it. Links are admin URL names, so this module imports
+no other app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+
+def _may(*permissions: str) -> Callable[[HttpRequest], bool]:
+    def check(request: HttpRequest) -> bool:
+        return any(request.user.has_perm(p) for p in permissions)
+
+    return check
+
+
+def _view(model: str) -> Callable[[HttpRequest], bool]:
+    app_label, name = model.split(".")
+    return _may(*(f"{app_label}.{action}_{name}" for action in ("view", "change")))
+
+
+def _item(title: str, icon: str, url_name: str, permission: Callable[[HttpRequest], bool]) -> dict[str, Any]:
+    return {"title": title, "icon": icon, "link": reverse(url_name), "permission": permission}
+
+
+def sidebar_navigation(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "title": _("Overview"),
+            "items": [_item(_("Dashboard"), "dashboard", "admin:index", lambda request: True)],
+        },
+        {
+            "title": _("Catalog"),
+            "collapsible": True,
+            "items": [
+                _item(_("Styles"), "diamond", "admin:catalog_style_changelist", _view("catalog.style")),
+                _item(_("Variants"), "tune", "admin:catalog_variant_changelist", _view("catalog.variant")),
+                _item(_("Pieces"), "qr_code_2", "admin:catalog_piece_changelist", _view("catalog.piece")),
+                _item(_("Categories"), "account_tree", "admin:catalog_category_changelist", _view("catalog.category")),
+                _item(
+                    _("Collections"), "collections", "admin:catalog_collection_changelist", _view("catalog.collection")
+                ),
+                _item(_("Tags"), "sell", "admin:catalog_tag_changelist", _view("catalog.tag")),
+            ],
+        },
+        {
+            "title": _("Pricing"),
+            "collapsible": True,
+            "items": [
+                _item(_("Metal prices"), "finance", "admin:pricing_metalprice_changelist", _view("pricing.metalprice")),
+                _item(
+                    _("Import metal prices (CSV)"),
+                    "upload_file",
+                    "admin:pricing_metalprice_import",
+                    _may("pricing.add_metalprice"),
+                ),
+                _item(_("Flash prices"), "bolt", "admin:pricing_flashprice_changelist", _view("pricing.flashprice")),
+                _item(
+                    _("Price changes"), "history", "admin:pricing_pricechange_changelist", _view("pricing.pricechange")
+                ),
+            ],
+        },
+        {
+            "title": _("Inventory"),
+            "collapsible": True,
+            "items": [
+                _item(
+                    _("Piece stock"),
+                    "inventory_2",
+                    "admin:inventory_piecestock_changelist",
+                    _view("inventory.piecestock"),
+                ),
+                _item(
+                    _("Import pieces and stock (CSV)"),
+                    "upload_file",
+                    "admin:inventory_piecestock_import",
+                    _import_pieces_allowed,
+                ),
+                _item(
+                    _("Stock journal"),
+                    "receipt_long",
+                    "admin:inventory_stockmovement_changelist",
+                    _view("inventory.stockmovement"),
+                ),
+                _item(
+                    _("Reservations"),
+                    "lock_clock",
+                    "admin:inventory_reservation_changelist",
+                    _view("inventory.reservation"),
+                ),
+                _item(
+                    _("Transfers"), "local_shipping", "admin:inventory_transfer_changelist", _view("inventory.transfer")
+                ),
+                _item(
+                    _("Quantity stock"),
+                    "stacks",
+                    "admin:inventory_stocklevel_changelist",
+                    _view("inventory.stocklevel"),
+                ),
+                _item(_("Locations"), "storefront", "admin:inventory_location_changelist", _view("inventory.location")),
+            ],
+        },
+        {
+            "title": _("System"),
+            "collapsible": True,
+            "items": [
+                _item(_("Users"), "person", "admin:accounts_user_changelist", _view("accounts.user")),
+                _item(_("Roles"), "group", "admin:auth_group_changelist", _view("auth.group")),
+                _item(_("Audit log"), "policy", "admin:core_auditentry_changelist", _view("core.auditentry")),
+                _item(_("Outbox events"), "outbox", "admin:core_outboxevent_changelist", _view("core.outboxevent")),
+                _item(_("Handler runs"), "play_circle", "admin:core_handlerrun_changelist", _view("core.handlerrun")),
+            ],
+        },
+    ]
+
+
+def _import_pieces_allowed(request: HttpRequest) -> bool:
+    from auric.accounts.roles import PIECE_IMPORT_PERMISSION, is_store_scoped
+
+    return request.user.has_perm(PIECE_IMPORT_PERMISSION) and not is_store_scoped(request.user)
