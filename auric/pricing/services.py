@@ -444,12 +444,16 @@ def reprice(
 
 
 def price_pieces(*, piece_ids: Iterable[int], at: datetime | None = None) -> int:
-    """Price newly registered pieces (idempotent: pricing a piece twice changes nothing)."""
+    """Price newly registered pieces (idempotent: pricing a piece twice changes nothing).
+
+    A new piece is not a price change: the public log is left alone, even when a lighter piece
+    lowers the style's "from" price.
+    """
     ids = list(piece_ids)
-    modes = set(Style.objects.filter(pieces__pk__in=ids).values_list("pricing_mode", flat=True))
-    reason = PriceChange.Reason.FIXED_PRICE if modes == {Style.PricingMode.FIXED} else PriceChange.Reason.METAL_PRICE
     with transaction.atomic():
-        return _reprice(match=Q(pk__in=ids), reason=reason, at=at or timezone.now(), note="new piece")
+        return _reprice(
+            match=Q(pk__in=ids), reason=PriceChange.Reason.METAL_PRICE, at=at or timezone.now(), log_changes=False
+        )
 
 
 def _reprice(
@@ -460,6 +464,7 @@ def _reprice(
     note: str = "",
     old_refs: Mapping[int, tuple[Decimal | None, str]] | None = None,
     extra_style_ids: Iterable[int] = (),
+    log_changes: bool = True,
 ) -> int:
     style_ids = set(Piece.objects.filter(match).values_list("style_id", flat=True).distinct()) | set(extra_style_ids)
     if not style_ids:
@@ -516,7 +521,7 @@ def _reprice(
             note=note[:200],
         )
         for style_id, (new_ref, currency) in sorted(after.items())
-        if before.get(style_id, (None, currency))[0] != new_ref
+        if log_changes and before.get(style_id, (None, currency))[0] != new_ref
     ]
     if log:
         PriceChange.objects.bulk_create(log)

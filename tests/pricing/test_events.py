@@ -45,7 +45,8 @@ def test_pricing_a_registered_piece_twice_is_harmless(make_gold_piece):
     price_registered_piece(event)
     piece.refresh_from_db()
     assert piece.price == D("24100.00")
-    assert PriceChange.objects.count() == 1
+    # A new piece is not a price change: the public log stays empty.
+    assert PriceChange.objects.count() == 0
     assert OutboxEvent.objects.filter(name="pricing.PricesChanged").count() == 1
 
 
