@@ -1,0 +1,66 @@
+"""`manage.py bench_targets --out FILE`: the URLs the benchmark drives, as JSON, read from the DB.
+
+Product slugs (a seeded sample of live styles), category slugs with the facet filters that have
+results in each, search queries, and the catalog size for the report. Runs before the load test
+so locust never queries the database itself.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from auric.catalog import search
+from auric.catalog.models import Category, Piece, Style
+from auric.demo import data
+
+# Facets a shopper clicks on a category page (GET parameter per facet name).
+FACET_PARAMS = {
+    "metal": "metal",
+    "fineness": "fineness",
+    "gem": "gem",
+    "carat": "carat_range",
+    "price": "price_range",
+    "cert_lab": "cert_lab",
+    "in_stock_online": "in_stock_online",
+    "store": "store",
+}
+
+
+class Command(BaseCommand):
+    help = "Write the benchmark's target URLs (slugs, categories with facets, queries) as JSON."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--out", required=True)
+        parser.add_argument("--slugs", type=int, default=2000)
+        parser.add_argument("--seed", type=int, default=42)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        rng = random.Random(options["seed"])
+        live = list(Style.objects.filter(status=Style.Status.LIVE).values_list("slug", flat=True))
+        slugs = rng.sample(live, min(options["slugs"], len(live)))
+        categories: dict[str, list[list[str]]] = {}
+        for slug in Category.objects.values_list("slug", flat=True):
+            result = search.browse(filters=search.BrowseFilters(category=slug), per_page=1)
+            if not result.total:
+                continue
+            filters = []
+            for facet, values in result.facets.items():
+                param = FACET_PARAMS.get(facet)
+                if param:
+                    filters += [[param, v.value] for v in values if v.count > 0 and not v.selected]
+            categories[slug] = filters
+        targets = {
+            "slugs": slugs,
+            "categories": categories,
+            "queries": list(data.SEARCH_QUERIES),
+            "styles": Style.objects.count(),
+            "live_styles": len(live),
+            "pieces": Piece.objects.count(),
+        }
+        Path(options["out"]).write_text(json.dumps(targets, ensure_ascii=False, indent=1))
+        self.stdout.write(f"{len(slugs)} slugs, {len(categories)} categories, {len(data.SEARCH_QUERIES)} queries")

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# `make bench`: the scaled demo catalog on a private PostgreSQL, gunicorn on 127.0.0.1, locust
+# (headless, one process per scenario), then docs/BENCHMARKS.md and docs/benchmarks.svg.
+# Loopback only; every server it starts is stopped on exit. Knobs (environment):
+#   AURIC_BENCH_SCALE (50 → 10k styles), AURIC_BENCH_USERS (20), AURIC_BENCH_DURATION (30s),
+#   AURIC_BENCH_WORKERS (2 × cores), AURIC_BENCH_SCENARIOS ("bare home listing search product"),
+#   AURIC_BENCH_FRESH=1 (rebuild the catalog kept in /tmp/auric-bench-pg between runs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/venv.sh dev
+scripts/system-packages.sh
+
+scale="${AURIC_BENCH_SCALE:-50}"
+users="${AURIC_BENCH_USERS:-20}"
+duration="${AURIC_BENCH_DURATION:-30s}"
+cores="$(nproc)"
+workers="${AURIC_BENCH_WORKERS:-$((2 * cores))}"
+scenarios="${AURIC_BENCH_SCENARIOS:-bare home listing search product}"
+pgdir="${AURIC_BENCH_PGDIR:-/tmp/auric-bench-pg}"
+pgport="${AURIC_BENCH_PG_PORT:-54340}"
+http_port="${AURIC_BENCH_HTTP_PORT:-8765}"
+out="${AURIC_BENCH_OUT:-/tmp/auric-bench-results}"
+host="http://127.0.0.1:$http_port"
+py=.venv/bin/python
+
+# The catalog (database and media) is kept between runs under /tmp, so it is built once.
+export AURIC_VAR_DIR="${AURIC_BENCH_VAR_DIR:-/tmp/auric-bench-var}"
+export AURIC_BENCH_VIEWS=1 AURIC_SECURE_COOKIES=0 AURIC_DEBUG=0 AURIC_LOG_LEVEL=WARNING
+export OPENBLAS_NUM_THREADS=1
+mkdir -p "$AURIC_VAR_DIR" "$out"
+rm -f "$out"/*.csv
+
+gunicorn_pid=""
+cleanup() {
+  if [ -n "$gunicorn_pid" ] && kill -0 "$gunicorn_pid" 2>/dev/null; then
+    kill -TERM "$gunicorn_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$gunicorn_pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$gunicorn_pid" 2>/dev/null || true
+  fi
+  scripts/postgres.sh stop "$pgdir" || true
+}
+trap cleanup EXIT INT TERM
+
+loadavg="$(cut -d' ' -f1-3 /proc/loadavg)"
+scripts/postgres.sh stop "$pgdir"  # a cluster left running by an interrupted run
+DATABASE_URL="$(scripts/postgres.sh start "$pgdir" "$pgport")"
+export DATABASE_URL
+pg_version="$(psql "$DATABASE_URL" -Atc 'show server_version' 2>/dev/null || echo '?')"
+
+echo "== migrate and load the catalog (scale $scale)"
+$py manage.py migrate --noinput -v 0
+force=()
+[ "${AURIC_BENCH_FRESH:-0}" = 1 ] && force=(--force)  # rebuild the kept catalog (e.g. after model changes)
+timeout 1800 $py manage.py load_demo_data --scale "$scale" "${force[@]}"
+psql "$DATABASE_URL" -qc 'VACUUM ANALYZE' >/dev/null 2>&1 || true
+$py manage.py collectstatic --noinput -v 0
+$py manage.py bench_targets --out "$out/targets.json"
+
+echo "== gunicorn: $workers workers on $host"
+.venv/bin/gunicorn auric.wsgi:application --bind "127.0.0.1:$http_port" --workers "$workers" \
+  --log-level warning --error-logfile "$out/gunicorn.log" &
+gunicorn_pid=$!
+for _ in $(seq 150); do
+  curl -fs -o /dev/null "$host/healthz" && break
+  kill -0 "$gunicorn_pid" 2>/dev/null || { echo "gunicorn died; see $out/gunicorn.log"; exit 1; }
+  sleep 0.2
+done
+curl -fs -o /dev/null "$host/bench/bare" || { echo "The bare view is not served (AURIC_BENCH_VIEWS)"; exit 1; }
+
+locust_run() {  # scenario, seconds, csv prefix (empty: warm-up)
+  local csv_args=()
+  [ -n "$3" ] && csv_args=(--csv "$3")
+  AURIC_BENCH_SCENARIO="$1" AURIC_BENCH_TARGETS="$out/targets.json" timeout 300 \
+    .venv/bin/locust -f tests/bench/locustfile.py --headless -u "$users" -r "$users" -t "$2" \
+    --host "$host" --only-summary --loglevel WARNING --exit-code-on-error 0 "${csv_args[@]}" >"$out/$1.log" 2>&1 || true
+}
+
+echo "== warm-up"
+for scenario in $scenarios; do locust_run "$scenario" 4s ""; done
+
+for scenario in $scenarios; do
+  echo "== $scenario: $users users for $duration"
+  locust_run "$scenario" "$duration" "$out/$scenario"
+done
+
+$py tests/bench/report.py --results "$out" --targets "$out/targets.json" --out docs/BENCHMARKS.md \
+  --svg docs/benchmarks.svg --users "$users" --duration "$duration" --workers "$workers" --scale "$scale" \
+  --postgres "PostgreSQL $pg_version" --loadavg "$loadavg"
+echo "Wrote docs/BENCHMARKS.md and docs/benchmarks.svg"
