@@ -3,7 +3,7 @@
 # (headless, one process per scenario), then docs/BENCHMARKS.md and docs/benchmarks.svg.
 # Loopback only; every server it starts is stopped on exit. Knobs (environment):
 #   AURIC_BENCH_SCALE (50 → 10k styles), AURIC_BENCH_USERS (20), AURIC_BENCH_DURATION (30s),
-#   AURIC_BENCH_WORKERS (2 × cores), AURIC_BENCH_SCENARIOS ("bare home listing search product"),
+#   AURIC_BENCH_WORKERS (2 × cores), AURIC_BENCH_SCENARIOS ("bare home listing search product product_cold"),
 #   AURIC_BENCH_FRESH=1 (rebuild the catalog kept in /tmp/auric-bench-pg between runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,7 @@ users="${AURIC_BENCH_USERS:-20}"
 duration="${AURIC_BENCH_DURATION:-30s}"
 cores="$(nproc)"
 workers="${AURIC_BENCH_WORKERS:-$((2 * cores))}"
-scenarios="${AURIC_BENCH_SCENARIOS:-bare home listing search product}"
+scenarios="${AURIC_BENCH_SCENARIOS:-bare home listing search product product_cold}"
 pgdir="${AURIC_BENCH_PGDIR:-/tmp/auric-bench-pg}"
 pgport="${AURIC_BENCH_PG_PORT:-54340}"
 http_port="${AURIC_BENCH_HTTP_PORT:-8765}"

@@ -32,6 +32,7 @@ from django.utils.text import get_valid_filename
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from auric.catalog.models import MediaAsset, Piece, Style
+from auric.core import events
 from auric.core.audit import record_change, snapshot
 from auric.core.errors import ValidationFailed
 
@@ -202,7 +203,13 @@ def _store_image(prepared: _PreparedImage, folder: str, saved: _Saved) -> tuple[
 
 
 def _audit_added(assets: Iterable[MediaAsset], actor: Any) -> None:
+    """Audit each new asset and announce it (`catalog.MediaAdded`), in the caller's transaction."""
     for asset in assets:
+        events.publish(
+            "catalog.MediaAdded",
+            {"media_id": asset.pk, "style_id": asset.style_id, "kind": asset.kind},
+            aggregate=f"catalog.style:{asset.style_id}",
+        )
         record_change(
             actor=actor,
             action=f"catalog.media.{asset.kind}.added",

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from auric.core.cache import bump_after_commit
 from auric.core.models import HandlerRun, OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,8 @@ def publish(name: str, payload: Mapping[str, Any], *, aggregate: str = "") -> Ou
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(f"publish({name!r}) must run inside the transaction that made the change")
     event = OutboxEvent.objects.create(name=name, payload=dict(payload), aggregate=aggregate)
+    # Whatever changed, cached storefront fragments built before it are retired at commit.
+    bump_after_commit()
     if settings.AURIC_DISPATCH_EVENTS_ON_COMMIT:
         event_id = event.id
         transaction.on_commit(lambda: dispatch(event_id), robust=True)

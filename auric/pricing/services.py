@@ -221,6 +221,18 @@ def set_metal_price(
             source=source,
             actor=actor,
         )
+        if changed:
+            events.publish(
+                "pricing.MetalPriceSet",
+                {
+                    "metal": row.metal,
+                    "fineness": row.fineness,
+                    "on_date": row.on_date.isoformat(),
+                    "price_per_gram": str(row.price_per_gram),
+                    "currency": row.currency,
+                },
+                aggregate=f"pricing.metal:{row.metal}-{row.fineness}",
+            )
         if changed and _is_in_force_today(row):
             reprice(
                 metal=row.metal,

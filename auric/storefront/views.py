@@ -17,14 +17,18 @@ from typing import Any
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from auric.catalog.models import Category, localized
 from auric.catalog.search import SORTS, BrowseFilters, BrowseResult, FacetValue, browse
+from auric.core.cache import CATALOG, cached
 from auric.core.errors import ValidationFailed
 from auric.core.middleware import strict_policy
 from auric.inventory.models import Location
@@ -107,8 +111,17 @@ def csp_with_model_viewer() -> str:
 # --- home -----------------------------------------------------------------------------------
 
 
+def _fragment(request: HttpRequest, template: str, context: dict[str, Any]) -> str:
+    return render_to_string(template, context, request)
+
+
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "storefront/home.html", {"page": selectors.home_page()})
+    content = cached(
+        area=CATALOG,
+        parts=("home", get_language()),
+        build=lambda: _fragment(request, "storefront/_home_content.html", {"page": selectors.home_page()}),
+    )
+    return render(request, "storefront/home.html", {"content": mark_safe(content)})  # noqa: S308 (our own render)
 
 
 # --- listings -------------------------------------------------------------------------------
@@ -194,8 +207,27 @@ def _page_number(request: HttpRequest) -> int:
     return int(raw) if raw.isdigit() and 0 < len(raw) < 6 else 1
 
 
-def _listing(request: HttpRequest, *, category: Category | None = None) -> HttpResponse:
+def _listing(request: HttpRequest, *, category_slug: str = "") -> HttpResponse:
     query = request.GET.get("q", "").strip()[:MAX_QUERY_CHARS]
+    parts = ("listing", get_language(), request.path, tuple(sorted(request.GET.lists())))
+    built = cached(area=CATALOG, parts=parts, build=lambda: _listing_build(request, category_slug, query))
+    if built.get("missing"):
+        raise Http404("No such category")
+    context = {"heading": built["heading"], "query": query, "content": mark_safe(built["content"])}  # noqa: S308
+    return render(request, "storefront/listing.html", context)
+
+
+def _listing_build(request: HttpRequest, category_slug: str, query: str) -> dict[str, Any]:
+    category = None
+    if category_slug:
+        category = Category.objects.filter(slug=category_slug).first()
+        if category is None:
+            return {"missing": True}
+    heading = localized(category, "name") if category else ""
+    return {"heading": heading, "content": _listing_content(request, category=category, query=query)}
+
+
+def _listing_content(request: HttpRequest, *, category: Category | None, query: str) -> str:
     params = _clean_params(request)
     if category is not None:
         params["category"] = category.slug
@@ -237,12 +269,11 @@ def _listing(request: HttpRequest, *, category: Category | None = None) -> HttpR
         "notice": notice,
         "categories": selectors.top_categories() if category is None and not query else [],
     }
-    return render(request, "storefront/listing.html", context)
+    return _fragment(request, "storefront/_listing_content.html", context)
 
 
 def category_page(request: HttpRequest, slug: str) -> HttpResponse:
-    category = get_object_or_404(Category, slug=slug)
-    return _listing(request, category=category)
+    return _listing(request, category_slug=slug[:MAX_PARAM_CHARS])
 
 
 def search(request: HttpRequest) -> HttpResponse:
@@ -253,9 +284,25 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def product(request: HttpRequest, slug: str) -> HttpResponse:
-    page = selectors.product_page(slug=slug, piece_serial=request.GET.get("piece", "")[:MAX_PARAM_CHARS])
-    if page is None:
+    piece_serial = request.GET.get("piece", "")[:MAX_PARAM_CHARS]
+    built = cached(
+        area=CATALOG,
+        parts=("product", get_language(), slug, piece_serial),
+        build=lambda: _product_content(request, slug=slug, piece_serial=piece_serial),
+    )
+    if built.get("missing"):
         raise Http404("No such style on sale")
+    context = {"content": mark_safe(built["content"]), "head": built["head"]}  # noqa: S308 (our own render)
+    response = render(request, "storefront/product.html", context)
+    if built["head"]["has_3d"]:
+        response["Content-Security-Policy"] = csp_with_model_viewer()
+    return response
+
+
+def _product_content(request: HttpRequest, *, slug: str, piece_serial: str) -> dict[str, Any]:
+    page = selectors.product_page(slug=slug, piece_serial=piece_serial)
+    if page is None:
+        return {"missing": True}
     breakdown = None
     price_missing = False
     if page.selected is not None:
@@ -279,10 +326,13 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
         ],
         "online_count": online,
     }
-    response = render(request, "storefront/product.html", context)
-    if page.models_3d:
-        response["Content-Security-Policy"] = csp_with_model_viewer()
-    return response
+    head = {
+        "title": localized(page.style, "title"),
+        "description": localized(page.style, "description"),
+        "needs_product_js": bool(page.spin_frames) or len(page.pieces) > 1,
+        "has_3d": bool(page.models_3d),
+    }
+    return {"content": _fragment(request, "storefront/_product_content.html", context), "head": head}
 
 
 # --- accounts -------------------------------------------------------------------------------

@@ -2,13 +2,16 @@
 
 AURIC_BENCH_SCENARIO picks the scenario: bare (the ceiling: a Django view through the full
 middleware stack), home, listing (a category page with a random facet filter), search (a random
-realistic query) or product (a random product page). AURIC_BENCH_TARGETS is the JSON file written by
+realistic query), product (a product page drawn by popularity: Zipf weights 1/rank over the sampled
+styles, most popular first, the way shop traffic concentrates) or product_cold (uniform over the
+sampled styles: mostly pages nobody asked for recently, so mostly uncached). AURIC_BENCH_TARGETS is the JSON file written by
 `manage.py bench_targets`. Users wait for nothing between requests: 20 users are 20 requests in
 flight, which measures throughput and latency under that concurrency.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -22,6 +25,8 @@ with open(os.environ.get("AURIC_BENCH_TARGETS", "bench-targets.json"), encoding=
     TARGETS = json.load(fh)
 CATEGORIES = sorted(TARGETS["categories"].items())
 SORTS = ("newest", "price_asc", "price_desc", "popular")
+SLUGS = TARGETS["slugs"]
+ZIPF_WEIGHTS = list(itertools.accumulate(1.0 / (rank + 1) for rank in range(len(SLUGS))))
 
 
 class Shopper(FastHttpUser):
@@ -54,6 +59,9 @@ class Shopper(FastHttpUser):
                 params["sort"] = random.choice(SORTS)
             self._get(f"/search?{urlencode(params)}", "search")
         elif SCENARIO == "product":
-            self._get(f"/p/{random.choice(TARGETS['slugs'])}/", "product page")
+            slug = random.choices(SLUGS, cum_weights=ZIPF_WEIGHTS)[0]
+            self._get(f"/p/{slug}/", "product page")
+        elif SCENARIO == "product_cold":
+            self._get(f"/p/{random.choice(SLUGS)}/", "product page (cold)")
         else:
             raise SystemExit(f"Unknown AURIC_BENCH_SCENARIO {SCENARIO!r}")

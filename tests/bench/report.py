@@ -24,7 +24,8 @@ SCENARIOS = (
     ("home", "Home", "/"),
     ("listing", "Listing with facets", "/c/<category>/?<facet>=<value>"),
     ("search", "Search", "/search?q=<query>"),
-    ("product", "Product page", "/p/<slug>/"),
+    ("product", "Product page (by popularity)", "/p/<slug>/"),
+    ("product_cold", "Product page (uniform, mostly uncached)", "/p/<slug>/"),
 )
 TARGETED = ("listing", "search", "product")
 P95_TARGET_MS = 50.0

@@ -41,8 +41,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         rng = random.Random(options["seed"])
-        live = list(Style.objects.filter(status=Style.Status.LIVE).values_list("slug", flat=True))
-        slugs = rng.sample(live, min(options["slugs"], len(live)))
+        live = list(Style.objects.filter(status=Style.Status.LIVE).values_list("slug", "popularity"))
+        # Most popular first: the product scenario draws from them with Zipf weights by rank.
+        sample = sorted(rng.sample(live, min(options["slugs"], len(live))), key=lambda row: -row[1])
+        slugs = [slug for slug, _ in sample]
         categories: dict[str, list[list[str]]] = {}
         for slug in Category.objects.values_list("slug", flat=True):
             result = search.browse(filters=search.BrowseFilters(category=slug), per_page=1)
