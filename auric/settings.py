@@ -55,9 +55,11 @@ INSTALLED_APPS = [
     "ninja",
     "auric.core",
     "auric.accounts",
+    "auric.privacy",
     "auric.catalog",
     "auric.pricing",
     "auric.inventory",
+    "auric.orders",
     "auric.storefront",
     "auric.demo",
 ]

@@ -1,0 +1,115 @@
+"""Orders: what was bought, at what price, how it reaches the shopper, and every state it passed.
+
+Personal data (address, phone, contact) is kept through `auric.privacy` as tokens with masked
+forms. Lines snapshot the price breakdown at the time of sale.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from auric.catalog.models import Piece, Variant
+from auric.core.fields import money_field
+from auric.inventory.models import Location, Reservation
+from auric.orders.states import State
+
+
+class Order(models.Model):
+    class Delivery(models.TextChoices):
+        SHIP = "ship", "快递 Ship"
+        PICKUP = "pickup", "门店自提 Pick up in store"
+
+    number = models.CharField(max_length=20, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING_PAYMENT, db_index=True)
+    currency = models.CharField(max_length=3, default="CNY")
+    subtotal = money_field()
+    discount_total = money_field(default=0)
+    shipping_total = money_field(default=0)
+    total = money_field()
+    refunded_total = money_field(default=0)
+    delivery_method = models.CharField(max_length=10, choices=Delivery.choices)
+    pickup_location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    address_token = models.CharField(max_length=40, blank=True)
+    address_masked = models.CharField(max_length=200, blank=True)
+    phone_token = models.CharField(max_length=40, blank=True)
+    phone_masked = models.CharField(max_length=30, blank=True)
+    invoice = models.JSONField(default=dict, blank=True)
+    customised_confirmed = models.BooleanField(default=False)
+    pickup_code = models.CharField(max_length=8, blank=True)
+    carrier = models.CharField(max_length=40, blank=True)
+    tracking_number = models.CharField(max_length=60, blank=True)
+    placed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    pay_by = models.DateTimeField(help_text="Unpaid orders are cancelled after this")
+    paid_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    return_window_ends_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(refunded_total__lte=models.F("total")), name="order_refund_within_total"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    piece = models.ForeignKey(Piece, null=True, blank=True, on_delete=models.PROTECT, related_name="order_lines")
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="order_lines")
+    reservation = models.ForeignKey(Reservation, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=160)
+    serial_number = models.CharField(max_length=40, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_price = money_field()
+    list_price = money_field(null=True, blank=True)
+    discount = money_field(default=0)
+    line_total = money_field()
+    # The breakdown at the time of sale, for the invoice and later disputes.
+    breakdown = models.JSONField(default=dict, blank=True)
+    is_customised = models.BooleanField(default=False)
+    refunded_amount = money_field(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.title} × {self.quantity}"
+
+
+class OrderDiscount(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="discounts")
+    code = models.CharField(max_length=40, blank=True)
+    label = models.CharField(max_length=120)
+    amount = money_field()
+
+    def __str__(self) -> str:
+        return f"{self.label} −{self.amount}"
+
+
+class OrderTransition(models.Model):
+    """The order's timeline: every state it entered, who moved it, when and why."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(max_length=20, choices=State.choices, blank=True)
+    to_state = models.CharField(max_length=20, choices=State.choices)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=150, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.from_state or '∅'} → {self.to_state}"
