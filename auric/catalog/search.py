@@ -2,9 +2,13 @@
 
 Text is segmented in Python (jieba with a jewelry user dictionary, `search_dict.txt`) and stored
 space-separated in `SearchDocument.text`; the database then only has to match whole words:
-SQLite through an FTS5 table (`catalog_search_fts`, unicode61 tokenizer) kept in sync by triggers,
-PostgreSQL through a GIN index on `to_tsvector('simple', text)`. Both are created by migration
-0004. See docs/search.md.
+SQLite through an FTS5 table (`catalog_search_fts`, unicode61 tokenizer) kept in sync by triggers
+(migration 0004), PostgreSQL through a stored generated column `catalog_searchdocument.tsv`
+(`to_tsvector('simple', text)`, not part of the Django model) with a GIN index (migration 0005).
+
+The store facet is counted in raw SQL over the piece stock and location tables of the inventory app;
+their names are read from the `Piece.stock` relation's models (catalog never imports inventory).
+See docs/search.md.
 """
 
 from __future__ import annotations
@@ -19,15 +23,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jieba
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, Field, Model, Prefetch, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
 from auric.catalog import vocab
-from auric.catalog.models import Category, Certificate, MediaAsset, SearchDocument, Stone, Style, Variant
+from auric.catalog.models import Category, Certificate, MediaAsset, Piece, SearchDocument, Stone, Style, Variant
 from auric.core.errors import ValidationFailed
 
 __all__ = [
@@ -319,8 +324,8 @@ def _text_condition(tokens: Sequence[str]) -> Q:
         return Q(id__in=RawSQL(sql, (_fts5_match(tokens),)))  # noqa: S611 - parameters bound
     if vendor == "postgresql":
         sql = (
-            "SELECT style_id FROM catalog_searchdocument "
-            "WHERE to_tsvector('simple'::regconfig, text) @@ to_tsquery('simple'::regconfig, %s)"
+            # tsv: the stored to_tsvector('simple', text) of migration 0005, GIN-indexed
+            "SELECT style_id FROM catalog_searchdocument WHERE tsv @@ to_tsquery('simple'::regconfig, %s)"
         )
         return Q(id__in=RawSQL(sql, (_tsquery(tokens),)))  # noqa: S611 - parameters bound
     condition = Q()
@@ -340,7 +345,8 @@ def _rank(tokens: Sequence[str]) -> tuple[RawSQL, bool] | None:
         return RawSQL(sql, (_fts5_match(tokens),)), False  # noqa: S611 - parameters bound
     if vendor == "postgresql":
         sql = (
-            "SELECT ts_rank(to_tsvector('simple'::regconfig, d.text), to_tsquery('simple'::regconfig, %s)) "
+            # the stored vector: ts_rank no longer re-parses the text of every matching document
+            "SELECT ts_rank(d.tsv, to_tsquery('simple'::regconfig, %s)) "
             "FROM catalog_searchdocument d WHERE d.style_id = catalog_style.id"
         )
         return RawSQL(sql, (_tsquery(tokens),)), True  # noqa: S611 - parameters bound
@@ -494,7 +500,11 @@ def _bucket_case(field_name: str, buckets: Sequence[tuple[str, str, str, Decimal
 
 
 def _dimension_columns() -> dict[str, dict[str, Any]]:
-    return {
+    """The GROUP BY column(s) of each facet dimension; built once (Django copies them when used)."""
+    global _DIMENSION_COLUMNS
+    if _DIMENSION_COLUMNS is not None:
+        return _DIMENSION_COLUMNS
+    _DIMENSION_COLUMNS = {
         "category": {"f_category": F("category_id")},
         "metal": {"f_metal": F("metal")},
         "fineness": {"f_fmetal": F("metal"), "f_fineness": F("fineness")},
@@ -504,12 +514,30 @@ def _dimension_columns() -> dict[str, dict[str, Any]]:
         "cert_lab": {"f_lab": F("cert_lab")},
         "in_stock_online": {"f_online": Case(When(online_count__gt=0, then=Value("true")), default=Value("false"))},
     }
+    return _DIMENSION_COLUMNS
+
+
+_DIMENSION_COLUMNS: dict[str, dict[str, Any]] | None = None
+
+
+# The column alias each dimension is read back from (fineness: two columns, metal and permille).
+_ROW_KEYS: dict[str, tuple[str, ...]] = {
+    "category": ("f_category",),
+    "metal": ("f_metal",),
+    "fineness": ("f_fmetal", "f_fineness"),
+    "gem": ("f_gem",),
+    "carat": ("f_carat",),
+    "price": ("f_price",),
+    "cert_lab": ("f_lab",),
+    "in_stock_online": ("f_online",),
+}
 
 
 def _row_key(dimension: str, row: Any) -> Any:
-    if dimension == "fineness":
-        return (row["f_fmetal"], row["f_fineness"])
-    return next(v for k, v in row.items() if k in _dimension_columns()[dimension])
+    keys = _ROW_KEYS[dimension]
+    if len(keys) == 1:
+        return row[keys[0]]
+    return tuple(row[k] for k in keys)
 
 
 def _group_counts(qs: QuerySet[Style], dimensions: Sequence[str]) -> tuple[dict[str, Counter[Any]], int]:
@@ -600,22 +628,46 @@ def _facet_values(
     return out
 
 
-def _store_facet(qs: QuerySet[Style], filters: BrowseFilters) -> list[FacetValue]:
-    rows = (
-        qs.filter(
-            pieces__stock__status="available",
-            pieces__stock__location__kind="store",
-            pieces__stock__location__is_active=True,
-        )
-        .values(
-            f_code=F("pieces__stock__location__code"),
-            f_name=F("pieces__stock__location__name"),
-            f_name_en=F("pieces__stock__location__name_en"),
-        )
-        .annotate(n=Count("id", distinct=True))
-        .order_by()
+def _store_facet_sql() -> str:
+    """Styles (of a subquery) with an available piece per active store, as one statement.
+
+    Counts distinct (style, location) pairs of available stock over the pieces of the already
+    filtered styles (a semi-join on the style ids), grouped by location id; only the few store rows
+    are joined for their names. The inventory tables are found through `Piece.stock` (PieceStock)
+    and its `location` (Location), so catalog does not import inventory.
+    """
+    stock = cast(type[Model], Piece._meta.get_field("stock").related_model)
+    location = cast(type[Model], stock._meta.get_field("location").related_model)
+    q = connection.ops.quote_name
+    piece_t, stock_t, location_t = (q(m._meta.db_table) for m in (Piece, stock, location))
+    stock_piece, stock_location = (q(str(cast(Field, stock._meta.get_field(f)).column)) for f in ("piece", "location"))
+    return (
+        f"SELECT l.{q('code')}, l.{q('name')}, l.{q('name_en')}, c.n FROM ("  # noqa: S608 - model names only
+        f" SELECT ps.{stock_location} AS location_id, COUNT(DISTINCT p.{q('style_id')}) AS n"
+        f" FROM {piece_t} p INNER JOIN {stock_t} ps ON ps.{stock_piece} = p.{q('id')}"
+        f" WHERE ps.{q('status')} = %s AND p.{q('style_id')} IN ({{styles}})"
+        f" AND ps.{stock_location} IN (SELECT {q('id')} FROM {location_t} WHERE {q('kind')} = %s AND {q('is_active')})"
+        f" GROUP BY ps.{stock_location}"
+        f") c INNER JOIN {location_t} l ON l.{q('id')} = c.location_id"
     )
-    values = [FacetValue(r["f_code"], r["f_name"], r["f_name_en"], r["n"], r["f_code"] == filters.store) for r in rows]
+
+
+_STORE_FACET_SQL: str | None = None
+
+
+def _store_facet(qs: QuerySet[Style], filters: BrowseFilters) -> list[FacetValue]:
+    global _STORE_FACET_SQL
+    if _STORE_FACET_SQL is None:
+        _STORE_FACET_SQL = _store_facet_sql()
+    try:
+        styles_sql, styles_params = qs.order_by().values("id").query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (e.g. an unknown category)
+        return []
+    sql = _STORE_FACET_SQL.replace("{styles}", styles_sql)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ("available", *styles_params, "store"))
+        rows = cursor.fetchall()
+    values = [FacetValue(code, name, name_en, n, code == filters.store) for code, name, name_en, n in rows]
     return sorted(values, key=lambda v: (-v.count, v.label, v.value))
 
 

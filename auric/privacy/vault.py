@@ -11,7 +11,7 @@ from django.db import transaction
 from auric.core.errors import NotFound, ValidationFailed
 from auric.privacy.models import Kind, PersonalValue, Purpose, RevealLog
 
-TOKEN_PREFIX = "pv_"
+TOKEN_PREFIX = "pv_"  # noqa: S105 (a token prefix, not a secret)
 MAX_TEXT = 300
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
