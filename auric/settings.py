@@ -59,7 +59,9 @@ INSTALLED_APPS = [
     "auric.catalog",
     "auric.pricing",
     "auric.inventory",
+    "auric.checkout",
     "auric.orders",
+    "auric.payments",
     "auric.storefront",
     "auric.demo",
 ]
@@ -196,6 +198,21 @@ AURIC_EVENT_MAX_ATTEMPTS = 8
 AURIC_BENCH_VIEWS = env_bool("AURIC_BENCH_VIEWS", False)
 # Back-office CSV imports run in a background thread with a progress bar; tests may run them inline.
 AURIC_ADMIN_JOBS_IN_THREAD = env_bool("AURIC_ADMIN_JOBS_IN_THREAD", True)
+# The sandbox payment provider (hosted test page, test hook); production sets it False.
+AURIC_SANDBOX_PAYMENTS = env_bool("AURIC_SANDBOX_PAYMENTS", True)
+# Signs sandbox callbacks; empty means derived from SECRET_KEY (HKDF-SHA256).
+AURIC_SANDBOX_PAYMENTS_SECRET = os.environ.get("AURIC_SANDBOX_PAYMENTS_SECRET", "")
+# Idempotency-Key: how long a duplicate waits for the first call, and when a crashed claim is taken over.
+AURIC_IDEMPOTENCY_WAIT_SECONDS = 10
+AURIC_IDEMPOTENCY_STALE_SECONDS = 120
+# Checkout: unpaid orders are cancelled after this; weight-priced pieces keep their price this long.
+AURIC_UNPAID_ORDER_MINUTES = 30
+AURIC_PRICE_LOCK_MINUTES = 15
+AURIC_SHIPPING_FEE = "15.00"  # CNY per parcel
+AURIC_FREE_SHIPPING_THRESHOLD = "500.00"  # goods value after discounts at or above this ships free
+AURIC_INSURED_SHIPPING_THRESHOLD = "10000.00"  # goods value at or above this ships insured
+AURIC_INSURED_SHIPPING_FEE = "50.00"
+AURIC_PICKUP_TRANSFER_DAYS = 2  # lead time when the pickup store must receive a piece by transfer
 
 # --- Admin theme ----------------------------------------------------------------------------
 UNFOLD = {

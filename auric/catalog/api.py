@@ -506,3 +506,89 @@ class CollectionList(Page):
 @router.get("/catalog/collections", response={200: CollectionList, **READ_ERRORS}, summary="Collections")
 def list_collections(request: HttpRequest, paging: Query[PageQuery]) -> dict[str, Any]:
     return page_of(Collection.objects.order_by("-launched_on", "name", "id"), paging)
+
+
+# --- pieces (list, and one piece by its numeric id) ------------------------------------------------
+
+
+class PieceOut(Schema):
+    id: int
+    serial: str
+    serial_number: str
+    style: str = Field(..., description="Style slug")
+    style_title: str
+    sku: str
+    weight_g: DecimalStr
+    price: DecimalStr | None = Field(None, description="Current selling price")
+    currency: str
+    status: str = Field(..., description="available, reserved, sold, in_transit, quarantined or not_in_stock")
+    is_customised: bool
+
+
+class PieceList(Page):
+    items: list[PieceOut]
+
+
+class PieceQuery(Schema):
+    available: bool | None = Field(None, description="true: only pieces that can be bought now")
+    style: str | None = Field(None, pattern=SLUG_PATTERN, description="Style slug")
+    serial: str | None = Field(None, pattern=SERIAL_PATTERN, description="Serial number")
+
+
+def piece_out(piece: Piece) -> PieceOut:
+    status = getattr(piece, "stock_status", None) or "not_in_stock"
+    return PieceOut(
+        id=piece.pk,
+        serial=piece.serial_number,
+        serial_number=piece.serial_number,
+        style=piece.style.slug,
+        style_title=piece.style.title,
+        sku=piece.variant.sku,
+        weight_g=piece.weight_g,
+        price=piece.price,
+        currency=piece.style.currency,
+        status=status,
+        is_customised=piece.style.is_customised,
+    )
+
+
+def _live_pieces() -> Any:
+    from django.db.models import F
+
+    return (
+        Piece.objects.filter(style__status=Style.Status.LIVE)
+        .select_related("style", "variant")
+        .annotate(stock_status=F("stock__status"))
+    )
+
+
+@router.get("/catalog/pieces", response={200: PieceList, **READ_ERRORS}, summary="Pieces for sale")
+def list_pieces(request: HttpRequest, query: Query[PieceQuery], paging: Query[PageQuery]) -> dict[str, Any]:
+    pieces = _live_pieces()
+    if query.available is True:
+        pieces = pieces.filter(stock__status=AVAILABLE)
+    elif query.available is False:
+        from django.db.models import Q
+
+        pieces = pieces.filter(~Q(stock__status=AVAILABLE) | Q(stock__isnull=True))
+    if query.style:
+        pieces = pieces.filter(style__slug=query.style)
+    if query.serial:
+        pieces = pieces.filter(serial_number=query.serial)
+    page = page_of(pieces.order_by("id"), paging)
+    page["items"] = [piece_out(p) for p in page["items"]]
+    return page
+
+
+@router.get(
+    "/catalog/pieces/{int:piece_id}",
+    response={200: PieceOut, 404: errors(404)[404], **READ_ERRORS},
+    summary="One piece by its id (a serial number works too)",
+)
+def get_piece_by_id(request: HttpRequest, piece_id: int) -> PieceOut:
+    """Numeric ids are looked up as ids first, then as an all-digit serial number; other serial
+    numbers are answered by the piece detail with its price breakdown."""
+    piece = _live_pieces().filter(pk=piece_id).first() or _live_pieces().filter(serial_number=str(piece_id)).first()
+    if piece is None:
+        raise Http404(f"No piece {piece_id}")
+    return piece_out(piece)

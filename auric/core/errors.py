@@ -12,6 +12,9 @@ from typing import Any
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
+RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "errors"})
+
+
 class DomainError(Exception):
     status = 400
     code = "bad_request"
@@ -19,6 +22,8 @@ class DomainError(Exception):
 
     def __init__(self, detail: str = "", *, errors: Mapping[str, Sequence[str]] | None = None, **extra: Any):
         super().__init__(detail or self.title)
+        if clash := RESERVED_MEMBERS & extra.keys():
+            raise TypeError(f"Extra problem members may not replace {sorted(clash)}")
         self.detail = detail or self.title
         self.errors = {k: list(v) for k, v in (errors or {}).items()}
         self.extra = extra

@@ -78,3 +78,29 @@ class CacheGeneration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}@{self.value}"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a retried API write (`Idempotency-Key` header), kept for 24 hours.
+
+    A row without `status_code` is a call still running (or one that crashed; it is taken over once
+    stale). See auric/core/idempotency.py.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    operation = models.CharField(max_length=200)
+    key = models.CharField(max_length=255)
+    body_sha256 = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The first answer's JSON body, byte for byte (jsonb would reorder its keys).
+    response = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "operation", "key"], name="idempotency_key_once_per_operation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.operation} {self.key}"

@@ -90,7 +90,7 @@ def _piece_error(piece: Piece, status: str | None, action: str) -> PieceUnavaila
     return PieceUnavailable(
         f"Piece {piece.serial_number} cannot be {action}: it is {state}.",
         piece_id=piece.pk,
-        status=status,
+        stock_status=status,
     )
 
 
@@ -196,7 +196,7 @@ def receive_piece(
                 raise IllegalMove(
                     f"Piece {piece.serial_number} is already in stock ({PieceStatus(existing.status).label}).",
                     piece_id=piece.pk,
-                    status=existing.status,
+                    stock_status=existing.status,
                 )
             updated = PieceStock.objects.filter(piece_id=piece.pk, status=PieceStatus.SOLD).update(
                 status=PieceStatus.AVAILABLE, location=location, updated_at=now

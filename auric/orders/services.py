@@ -3,16 +3,30 @@ checkout, payments and returns build on `move_order`."""
 
 from __future__ import annotations
 
+import re
 import secrets
-from typing import Any
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
+from auric import privacy
+from auric.checkout.shipping import DeliveryChoice
 from auric.core import events
-from auric.core.errors import Conflict
-from auric.orders.models import Order, OrderTransition
+from auric.core.errors import Conflict, ValidationFailed
+from auric.core.money import Money
+from auric.inventory.models import Location
+from auric.orders.models import Order, OrderDiscount, OrderLine, OrderTransition
 from auric.orders.states import EVENT_ON_ENTER, TRANSITIONS, State, can_move
+
+if TYPE_CHECKING:
+    from auric.checkout.models import Cart
+
+__all__ = ["DeliveryChoice", "IllegalTransition", "move_order", "place_order"]
 
 # Crockford base32 without I, L, O, U: readable aloud, no look-alikes.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -75,4 +89,336 @@ def move_order(*, order: Order, to: str, actor: Any = None, note: str = "", **fi
     order.state = to
     for name, value in fields.items():
         setattr(order, name, value)
+    return order
+
+
+# --- placing, paying, cancelling, expiring, refunding ----------------------------------------------
+# Placing an order is the one place where a cart becomes an order; see docs/orders.md for the rules.
+
+PAID_STATES = frozenset(
+    {State.PAID, State.PROCESSING, State.SHIPPED, State.READY_FOR_PICKUP, State.DELIVERED, State.PICKED_UP}
+)
+
+
+class PaymentMismatch(Conflict):
+    code = "payment_mismatch"
+    title = "The payment does not match the order"
+
+
+class RefundNotAllowed(Conflict):
+    code = "refund_not_allowed"
+    title = "This refund cannot be recorded"
+
+
+def _pickup_location(store_id: int | None) -> Location:
+    store = Location.objects.filter(pk=store_id or 0, kind=Location.Kind.STORE, is_active=True).first()
+    if store is None:
+        raise ValidationFailed("Choose a store to pick up from.", errors={"delivery.store_id": ["No such store"]})
+    return store
+
+
+def place_order(
+    *,
+    cart: Cart,
+    user: Any,
+    delivery: DeliveryChoice,
+    coupon_code: str = "",
+    invoice: dict | None = None,
+    customised_confirmed: bool = False,
+    actor: Any = None,
+) -> Order:
+    """Turn a cart into an order waiting for payment, in ONE transaction, all or nothing.
+
+    Every piece is reserved through `inventory.reserve_piece` (reference = order number, until =
+    pay_by) and quantity goods through `reserve_quantity`; a piece reserved or sold meanwhile raises
+    PieceUnavailable (409) naming it and nothing is kept. Prices: a live price lock's, else the current
+    price (see checkout.services); an expired lock whose price moved raises PriceChanged first.
+    Totals follow checkout.totals (half-up to the fen, never negative).
+    """
+    from auric.checkout import services as checkout
+    from auric.checkout.models import CartLine
+    from auric.checkout.shipping import shipping_quote
+    from auric.checkout.totals import order_totals
+    from auric.inventory.services import reserve_piece, reserve_quantity
+
+    if delivery.method not in Order.Delivery.values:
+        raise ValidationFailed(errors={"delivery.method": ["ship or pickup"]})
+    checkout.check_price_locks(cart=cart)  # commits renewed locks only when not inside an outer transaction
+    now = timezone.now()
+    pay_by = now + timedelta(minutes=settings.AURIC_UNPAID_ORDER_MINUTES)
+    with transaction.atomic():
+        lines = list(
+            CartLine.objects.filter(cart=cart)
+            .select_related("piece__style", "piece__variant", "variant__style")
+            .order_by("piece_id", "variant_id", "id")  # one lock order for every shopper
+        )
+        if not lines:
+            raise ValidationFailed("The cart is empty.", errors={"cart": ["Empty"]})
+        customised = [ln for ln in lines if (ln.piece.style if ln.piece else ln.variant.style).is_customised]
+        if customised and not customised_confirmed:
+            raise checkout.CustomisedNotConfirmed(
+                "Customised pieces (engraving, resizing, bespoke) cannot be returned without a defect; "
+                "confirm this to place the order.",
+                errors={"customised_confirmed": ["Required for customised pieces"]},
+            )
+        pickup = _pickup_location(delivery.store_id) if delivery.method == Order.Delivery.PICKUP else None
+        priced: list[tuple[CartLine, Decimal, Decimal | None, dict[str, Any]]] = []
+        currencies = set()
+        for line in lines:
+            if line.piece is not None:
+                p = checkout.price_piece(cart=cart, piece=line.piece, now=now)
+                priced.append((line, p.unit_price, p.list_price, p.breakdown))
+                currencies.add(line.piece.style.currency)
+            else:
+                b = checkout.variant_breakdown(variant=line.variant, at=now)
+                list_price = b.list_price.amount if b.list_price else None
+                priced.append((line, b.final_price.amount, list_price, checkout.breakdown_json(b)))
+                currencies.add(line.variant.style.currency)
+        if len(currencies) != 1:
+            raise ValidationFailed(errors={"cart": ["One currency per order"]})
+        currency = currencies.pop()
+        line_totals = [unit * line.quantity for line, unit, _, _ in priced]
+        subtotal = sum(line_totals, Decimal(0))
+        coupon = checkout.find_coupon(code=coupon_code, now=now) if coupon_code.strip() else None
+        discount = checkout.discount_for(coupon=coupon, subtotal=subtotal, currency=currency) if coupon else Decimal(0)
+        quote = shipping_quote(method=delivery.method, goods_value=subtotal - discount)
+        totals = order_totals(line_totals, discount, quote.fee)
+
+        address_token = address_masked = phone_token = phone_masked = ""
+        if delivery.method == Order.Delivery.SHIP:
+            address_token = privacy.store("address", delivery.address)
+            address_masked = privacy.masked(address_token)
+            phone_token = privacy.store("phone", delivery.address["phone"])
+            phone_masked = privacy.masked(phone_token)
+        elif delivery.contact_phone:
+            phone_token = privacy.store("phone", delivery.contact_phone)
+            phone_masked = privacy.masked(phone_token)
+        order = Order.objects.create(
+            number=new_order_number(),
+            user=user if getattr(user, "is_authenticated", False) else None,
+            currency=currency,
+            subtotal=totals.subtotal,
+            discount_total=totals.discount,
+            shipping_total=totals.shipping,
+            total=totals.total,
+            delivery_method=delivery.method,
+            pickup_location=pickup,
+            address_token=address_token,
+            address_masked=address_masked,
+            phone_token=phone_token,
+            phone_masked=phone_masked,
+            invoice=_clean_invoice(invoice),
+            customised_confirmed=customised_confirmed,
+            pickup_code=new_pickup_code() if pickup else "",
+            placed_at=now,
+            pay_by=pay_by,
+        )
+        for (line, unit, list_price, breakdown), line_total, line_discount in zip(
+            priced, line_totals, totals.line_discounts, strict=True
+        ):
+            if line.piece is not None:
+                reservation = reserve_piece(piece=line.piece, reference=order.number, until=pay_by, actor=actor)
+                style = line.piece.style
+                title, serial = style.title, line.piece.serial_number
+            else:
+                reservation = reserve_quantity(
+                    variant=line.variant, quantity=line.quantity, reference=order.number, until=pay_by, actor=actor
+                )
+                style = line.variant.style
+                title, serial = f"{style.title} {line.variant.size}".strip(), ""
+            OrderLine.objects.create(
+                order=order,
+                piece=line.piece,
+                variant=line.variant,
+                reservation=reservation,
+                title=title[:160],
+                serial_number=serial,
+                quantity=line.quantity,
+                unit_price=unit,
+                list_price=list_price,
+                discount=line_discount,
+                line_total=line_total,
+                breakdown=breakdown,
+                is_customised=style.is_customised,
+            )
+        if coupon is not None and totals.discount > 0:
+            OrderDiscount.objects.create(order=order, code=coupon.code, label=coupon.label, amount=totals.discount)
+            checkout.redeem_coupon(coupon=coupon, user=order.user, order=order, amount=totals.discount)
+        OrderTransition.objects.create(
+            order=order,
+            from_state="",
+            to_state=State.PENDING_PAYMENT,
+            at=now,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor_label=_actor_label(actor or user)[:150],
+            note="placed",
+        )
+        events.publish(
+            "orders.OrderPlaced",
+            {
+                "order_id": order.pk,
+                "number": order.number,
+                "user_id": order.user_id,
+                "total": str(order.total),
+                "currency": order.currency,
+                "delivery": order.delivery_method,
+                "piece_ids": [line.piece_id for line, _, _, _ in priced if line.piece_id],
+            },
+            aggregate=f"orders.order:{order.pk}",
+        )
+        checkout.clear_cart(cart=cart)
+    return order
+
+
+INVOICE_FIELDS = ("kind", "title", "tax_id", "address", "phone", "bank", "account", "email")
+
+
+def _clean_invoice(invoice: dict | None) -> dict[str, str]:
+    """Personal (title = the person) or company (title + tax ID required; address, phone, bank, account)."""
+    if not invoice:
+        return {}
+    data = {k: str(invoice.get(k) or "").strip() for k in INVOICE_FIELDS}
+    errors: dict[str, list[str]] = {}
+    if data["kind"] not in {"personal", "company"}:
+        errors["invoice.kind"] = ["personal or company"]
+    if not data["title"]:
+        errors["invoice.title"] = ["Required"]
+    if data["kind"] == "company" and not re.fullmatch(r"[0-9A-HJ-NPQRTUWXY]{15,20}", data["tax_id"].upper()):
+        errors["invoice.tax_id"] = ["A company needs its tax number (统一社会信用代码, 15–20 characters)"]
+    for key, value in data.items():
+        if len(value) > 200 or "\x00" in value:
+            errors[f"invoice.{key}"] = ["At most 200 characters"]
+    if errors:
+        raise ValidationFailed("The invoice request is not complete.", errors=errors)
+    if data["tax_id"]:
+        token = privacy.store("tax_id", data["tax_id"].upper())
+        data["tax_id_token"], data["tax_id"] = token, privacy.masked(token)
+    return {k: v for k, v in data.items() if v}
+
+
+def _paid_with(order: Order, payment_reference: str) -> bool:
+    return OrderTransition.objects.filter(
+        order=order, to_state=State.PAID, note=f"payment {payment_reference}"[:300]
+    ).exists()
+
+
+def mark_paid(*, order: Order, payment_reference: str, amount: Money, actor: Any = None) -> Order:
+    """The payment arrived: reservations are consumed (pieces sold) and the order is PAID.
+
+    Idempotent: an order already paid with the same reference is returned unchanged. A wrong amount
+    or currency, or an order paid by another payment, is a Conflict (the caller refunds that payment).
+    """
+    from auric.inventory.services import consume_reservation
+
+    if not payment_reference.strip():
+        raise ValidationFailed(errors={"payment_reference": ["Required"]})
+    order.refresh_from_db()
+    if order.state != State.PENDING_PAYMENT:
+        if _paid_with(order, payment_reference):
+            return order
+        raise IllegalTransition(f"Order {order.number} is {order.state}; it cannot be paid now.", state=order.state)
+    if amount.currency != order.currency or amount.amount != order.total:
+        raise PaymentMismatch(
+            f"Paid {amount.amount} {amount.currency}, the order is {order.total} {order.currency}.",
+            expected=str(order.total),
+            currency=order.currency,
+        )
+    with transaction.atomic():
+        move_order(order=order, to=State.PAID, actor=actor, note=f"payment {payment_reference}", paid_at=timezone.now())
+        for line in order.lines.select_related("reservation__piece", "reservation__variant").order_by(
+            "piece_id", "variant_id", "id"
+        ):
+            if line.reservation is not None:
+                consume_reservation(reservation=line.reservation, actor=actor, reference=order.number)
+    return order
+
+
+def _release_lines(order: Order, reason: str, actor: Any) -> None:
+    from auric.inventory.models import Reservation
+    from auric.inventory.services import release_reservation
+
+    for line in order.lines.select_related("reservation__piece", "reservation__variant").order_by(
+        "piece_id", "variant_id", "id"
+    ):
+        if line.reservation is not None and line.reservation.state == Reservation.State.ACTIVE:
+            release_reservation(reservation=line.reservation, actor=actor, reason=reason)
+
+
+def cancel_order(*, order: Order, actor: Any = None, reason: str = "") -> Order:
+    """Cancel an unpaid order: the stock and the coupon use are given back."""
+    from auric.checkout.services import give_back_coupon
+
+    with transaction.atomic():
+        move_order(order=order, to=State.CANCELLED, actor=actor, note=reason or "cancelled", closed_at=timezone.now())
+        _release_lines(order, reason or "cancelled", actor)
+        give_back_coupon(order=order)
+    return order
+
+
+def expire_unpaid_orders(*, now: datetime | None = None, limit: int = 500) -> int:
+    """The scheduled job: unpaid orders past pay_by are cancelled and release their stock."""
+    now = now or timezone.now()
+    due = list(Order.objects.filter(state=State.PENDING_PAYMENT, pay_by__lte=now).order_by("pay_by")[:limit])
+    expired = 0
+    for order in due:
+        try:
+            cancel_order(order=order, actor="system", reason="unpaid: payment time ran out")
+            expired += 1
+        except IllegalTransition:
+            continue  # paid or cancelled meanwhile
+    return expired
+
+
+def record_refund(
+    *,
+    order: Order,
+    amount: Money,
+    reference: str,
+    actor: Any = None,
+    line_amounts: dict[int, Money] | None = None,
+) -> Order:
+    """Record money given back (the provider already refunded it). Never above what was paid; a
+    refund reaching the total moves the order to REFUNDED; every refund publishes orders.OrderRefunded."""
+    if amount.currency != order.currency or amount.amount <= 0:
+        raise ValidationFailed(errors={"amount": [f"A positive amount in {order.currency}"]})
+    line_amounts = line_amounts or {}
+    if any(m.currency != order.currency or m.amount < 0 for m in line_amounts.values()):
+        raise ValidationFailed(errors={"line_amounts": [f"Non-negative amounts in {order.currency}"]})
+    if line_amounts and sum((m.amount for m in line_amounts.values()), Decimal(0)) != amount.amount:
+        raise ValidationFailed(errors={"line_amounts": ["Must add up to the amount"]})
+    with transaction.atomic():
+        order.refresh_from_db()
+        if order.state not in PAID_STATES:
+            raise RefundNotAllowed(f"Order {order.number} is {order.state}: nothing to refund.", state=order.state)
+        grown = Order.objects.filter(
+            pk=order.pk, refunded_total__lte=F("total") - amount.amount, state=order.state
+        ).update(refunded_total=F("refunded_total") + amount.amount)
+        if grown != 1:
+            raise RefundNotAllowed(
+                f"The refund would exceed the paid total of {order.total} {order.currency}.",
+                refunded=str(order.refunded_total),
+            )
+        for line_id, money in line_amounts.items():
+            if not OrderLine.objects.filter(
+                pk=line_id, order=order, refunded_amount__lte=F("line_total") - F("discount") - money.amount
+            ).update(refunded_amount=F("refunded_amount") + money.amount):
+                raise RefundNotAllowed(f"Line {line_id}: the refund would exceed what was paid for it.")
+        order.refresh_from_db()
+        full = order.refunded_total >= order.total
+        if full:
+            move_order(order=order, to=State.REFUNDED, actor=actor, note=f"refund {reference}"[:300])
+        else:
+            events.publish(
+                "orders.OrderRefunded",
+                {
+                    "order_id": order.pk,
+                    "number": order.number,
+                    "amount": str(amount.amount),
+                    "currency": amount.currency,
+                    "reference": reference,
+                    "partial": True,
+                    "refunded_total": str(order.refunded_total),
+                },
+                aggregate=f"orders.order:{order.pk}",
+            )
     return order

@@ -57,3 +57,11 @@ def test_every_page_has_a_strict_content_security_policy(client):
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     assert "frame-ancestors 'none'" in policy
+
+
+def test_a_problem_cannot_overwrite_its_own_status_with_an_extra_member():
+    from auric.core.errors import Conflict
+
+    with pytest.raises(TypeError):
+        Conflict("taken", status="reserved")
+    assert Conflict("taken", stock_status="reserved").problem()["status"] == 409

@@ -1,0 +1,195 @@
+"""`Idempotency-Key` for API writes a client may retry (place order, create payment, refund).
+
+The same key with the same body, by the same user on the same operation, answers with the first
+answer and the operation runs once; the same key with a different body is refused (422
+`idempotency_key_reused`). Keys live 24 hours.
+
+How it holds under concurrency: the key is claimed by inserting its row (unique on user, operation,
+key) in its own short transaction before the operation runs; a concurrent duplicate fails that insert
+and waits for the first to finish, then replays its answer (or gives up with 409
+`idempotency_key_in_progress` after `AURIC_IDEMPOTENCY_WAIT_SECONDS`). The operation and the stored
+answer commit together. Only successful answers are stored: when the operation raises (a 409, a 422,
+a crash) the claim is released, so the client may fix the cause and retry with the same key. A claim
+left by a crashed process is taken over after `AURIC_IDEMPOTENCY_STALE_SECONDS`.
+
+Use it from a ninja operation, either as a call:
+
+    return idempotent_call(request, operation="orders.payments.create", body={"number": number, **payload.dict()},
+                           call=lambda: Status(201, start(...)))
+
+or as a decorator on the operation (the body is every argument but the request):
+
+    @router.post(...)
+    @idempotent("orders.checkout")
+    def checkout(request, payload: CheckoutIn): ...
+
+Without the header, or for an anonymous caller, the operation simply runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Status
+from pydantic import BaseModel
+
+from auric.core.errors import Conflict, ValidationFailed
+from auric.core.models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+TTL = timedelta(hours=24)
+MAX_KEY_LENGTH = 255
+
+
+class IdempotencyKeyReused(ValidationFailed):
+    code = "idempotency_key_reused"
+    title = "This Idempotency-Key was used with a different request"
+
+
+class IdempotencyKeyInProgress(Conflict):
+    code = "idempotency_key_in_progress"
+    title = "A request with this Idempotency-Key is still running"
+
+
+def _wait_seconds() -> float:
+    return float(getattr(settings, "AURIC_IDEMPOTENCY_WAIT_SECONDS", 10))
+
+
+def _stale_after() -> timedelta:
+    return timedelta(seconds=float(getattr(settings, "AURIC_IDEMPOTENCY_STALE_SECONDS", 120)))
+
+
+def jsonable(value: Any) -> Any:
+    """The JSON form of an answer or a body: pydantic models dumped, decimals and dates as text."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def body_digest(body: Any) -> str:
+    canonical = json.dumps(jsonable(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _key_of(request: HttpRequest) -> str | None:
+    key = request.headers.get(HEADER)
+    if key is None:
+        return None
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
+        raise ValidationFailed(
+            f"{HEADER} must be 1–{MAX_KEY_LENGTH} printable ASCII characters",
+            errors={HEADER: ["1–255 printable ASCII characters"]},
+        )
+    return key
+
+
+def _user_of(request: HttpRequest) -> Any:
+    user = getattr(request, "auth", None) or getattr(request, "user", None)
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _claim(*, user: Any, operation: str, key: str, digest: str) -> tuple[IdempotencyKey, bool]:
+    """(row, True) when this call claimed the key; (completed row, False) to replay it."""
+    deadline = time.monotonic() + _wait_seconds()
+    delay = 0.02
+    while True:
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                row = IdempotencyKey.objects.create(
+                    user=user, operation=operation, key=key, body_sha256=digest, created_at=now
+                )
+            return row, True
+        except IntegrityError:
+            pass
+        existing = IdempotencyKey.objects.filter(user=user, operation=operation, key=key).first()
+        if existing is None:
+            continue  # released meanwhile: claim again
+        in_progress = existing.status_code is None
+        if existing.created_at < now - TTL or (in_progress and existing.created_at < now - _stale_after()):
+            IdempotencyKey.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
+            continue
+        if existing.body_sha256 != digest:
+            raise IdempotencyKeyReused(
+                f"The {HEADER} {key!r} was first used with a different request body; use a new key"
+            )
+        if not in_progress:
+            return existing, False
+        if time.monotonic() >= deadline:
+            raise IdempotencyKeyInProgress("Retry shortly to receive its answer")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
+
+
+def _split(result: Any) -> tuple[int, Any]:
+    if isinstance(result, Status):
+        return result.status_code, result.value
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], int):
+        return result[0], result[1]
+    return 200, result
+
+
+def idempotent_call(
+    request: HttpRequest, *, operation: str, body: Any, call: Callable[[], Any]
+) -> Status | HttpResponse:
+    """Run `call` (returning `Status(code, payload)`, `(code, payload)` or a payload for 200) at most
+    once per key; see the module text."""
+    key = _key_of(request)
+    user = _user_of(request)
+    if key is None or user is None:
+        return Status(*_split(call()))
+    digest = body_digest(body)
+    row, claimed = _claim(user=user, operation=operation, key=key, digest=digest)
+    if not claimed:
+        replay = HttpResponse(row.response, status=row.status_code or 200, content_type="application/json")
+        replay["Idempotent-Replayed"] = "true"
+        return replay
+    try:
+        with transaction.atomic():
+            status, payload = _split(call())
+            content = json.dumps(jsonable(payload), ensure_ascii=False)
+            IdempotencyKey.objects.filter(pk=row.pk).update(
+                status_code=status, response=content, completed_at=timezone.now()
+            )
+    except BaseException:
+        IdempotencyKey.objects.filter(pk=row.pk, status_code__isnull=True).delete()
+        raise
+    return HttpResponse(content, status=status, content_type="application/json")
+
+
+def idempotent(operation: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator form for a ninja operation (returning `Status(code, payload)` or a payload); the
+    body hashed is every argument but the request (path parameters included)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            return idempotent_call(
+                request, operation=operation, body={"args": args, **kwargs}, call=lambda: view(request, *args, **kwargs)
+            )
+
+        return wrapper
+
+    return decorate
+
+
+def purge_expired(*, now: Any = None) -> int:
+    """Delete keys older than 24 hours (answers after that run the operation again)."""
+    cutoff = (now or timezone.now()) - TTL
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
