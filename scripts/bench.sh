@@ -9,6 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/venv.sh dev
 scripts/system-packages.sh
+# Production shares one cache between web processes; so does the benchmark (Redis on loopback).
+if ! command -v redis-server >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+fi
 
 scale="${AURIC_BENCH_SCALE:-50}"
 users="${AURIC_BENCH_USERS:-20}"
@@ -19,6 +24,7 @@ scenarios="${AURIC_BENCH_SCENARIOS:-bare home listing search product product_col
 pgdir="${AURIC_BENCH_PGDIR:-/tmp/auric-bench-pg}"
 pgport="${AURIC_BENCH_PG_PORT:-54340}"
 http_port="${AURIC_BENCH_HTTP_PORT:-8765}"
+redis_port="${AURIC_BENCH_REDIS_PORT:-56379}"
 out="${AURIC_BENCH_OUT:-/tmp/auric-bench-results}"
 host="http://127.0.0.1:$http_port"
 py=.venv/bin/python
@@ -38,6 +44,7 @@ cleanup() {
     kill -KILL "$gunicorn_pid" 2>/dev/null || true
   fi
   scripts/postgres.sh stop "$pgdir" || true
+  [ -f "$out/redis.pid" ] && kill "$(cat "$out/redis.pid")" 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
 
@@ -56,7 +63,11 @@ psql "$DATABASE_URL" -qc 'VACUUM ANALYZE' >/dev/null 2>&1 || true
 $py manage.py collectstatic --noinput -v 0
 $py manage.py bench_targets --out "$out/targets.json"
 
-echo "== gunicorn: $workers workers on $host"
+redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --daemonize yes \
+  --pidfile "$out/redis.pid" --logfile "$out/redis.log"
+export REDIS_URL="redis://127.0.0.1:$redis_port/0"
+
+echo "== gunicorn: $workers workers on $host (cache: Redis)"
 .venv/bin/gunicorn auric.wsgi:application --bind "127.0.0.1:$http_port" --workers "$workers" \
   --log-level warning --error-logfile "$out/gunicorn.log" &
 gunicorn_pid=$!

@@ -19,11 +19,11 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import jieba
 from django.core.exceptions import EmptyResultSet
@@ -33,6 +33,7 @@ from django.db.models.expressions import RawSQL
 
 from auric.catalog import vocab
 from auric.catalog.models import Category, Certificate, MediaAsset, Piece, SearchDocument, Stone, Style, Variant
+from auric.core.cache import CATALOG, cached, generation
 from auric.core.errors import ValidationFailed
 
 __all__ = [
@@ -654,9 +655,11 @@ def _store_facet_sql() -> str:
 
 
 _STORE_FACET_SQL: str | None = None
+_T = TypeVar("_T")
 
 
-def _store_facet(qs: QuerySet[Style], filters: BrowseFilters) -> list[FacetValue]:
+def _store_rows(qs: QuerySet[Style]) -> list[tuple[str, str, str, int]]:
+    """(code, name, name_en, styles with an available piece there) per active store."""
     global _STORE_FACET_SQL
     if _STORE_FACET_SQL is None:
         _STORE_FACET_SQL = _store_facet_sql()
@@ -667,9 +670,7 @@ def _store_facet(qs: QuerySet[Style], filters: BrowseFilters) -> list[FacetValue
     sql = _STORE_FACET_SQL.replace("{styles}", styles_sql)
     with connection.cursor() as cursor:
         cursor.execute(sql, ("available", *styles_params, "store"))
-        rows = cursor.fetchall()
-    values = [FacetValue(code, name, name_en, n, code == filters.store) for code, name, name_en, n in rows]
-    return sorted(values, key=lambda v: (-v.count, v.label, v.value))
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def _order(qs: QuerySet[Style], sort: str, tokens: Sequence[str]) -> QuerySet[Style]:
@@ -735,12 +736,31 @@ def browse(
     full = narrowed()
     counted = [d for d in FACETS if d != "store"]
     shared = [d for d in counted if d not in conditions]
-    counts, total = _group_counts(full, shared)
+    # Facet counts are cached per catalog generation, keyed by exactly the conditions they depend
+    # on: sort orders and pages share them, and e.g. the category facet of every plain category page
+    # is one entry.
+    gen = generation(CATALOG)
+
+    def facet_cache(kind: str, without: str | None, build: Callable[[], _T]) -> _T:
+        depends_on = tuple(sorted((k, str(v)) for k, v in conditions.items() if k != without))
+        return cached(area=CATALOG, parts=("facets", kind, tuple(tokens), depends_on), build=build, gen=gen)
+
+    counts, total = facet_cache("shared:" + ",".join(shared), None, lambda: _group_counts(full, shared))
     for dimension in counted:
         if dimension in conditions:
-            counts.update(_group_counts(narrowed(without=dimension), [dimension])[0])
+            counts.update(
+                facet_cache(
+                    dimension,
+                    dimension,
+                    lambda d=dimension: _group_counts(narrowed(without=d), [d])[0],  # type: ignore[misc]
+                )
+            )
     facets = {d: _facet_values(d, counts[d], filters, categories) for d in counted}
-    facets["store"] = _store_facet(narrowed(without="store"), filters)
+    store_rows = facet_cache("store", "store", lambda: _store_rows(narrowed(without="store")))
+    facets["store"] = sorted(
+        (FacetValue(code, name, name_en, n, code == filters.store) for code, name, name_en, n in store_rows),
+        key=lambda v: (-v.count, v.label, v.value),
+    )
 
     pages = max(1, math.ceil(total / per_page))
     page = min(page, pages)

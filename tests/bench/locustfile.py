@@ -4,7 +4,7 @@ AURIC_BENCH_SCENARIO picks the scenario: bare (the ceiling: a Django view throug
 middleware stack), home, listing (a category page with a random facet filter), search (a random
 realistic query), product (a product page drawn by popularity: Zipf weights 1/rank over the sampled
 styles, most popular first, the way shop traffic concentrates) or product_cold (uniform over the
-sampled styles: mostly pages nobody asked for recently, so mostly uncached). AURIC_BENCH_TARGETS is the JSON file written by
+sampled styles: the first pass over them builds each page). AURIC_BENCH_TARGETS is the JSON file written by
 `manage.py bench_targets`. Users wait for nothing between requests: 20 users are 20 requests in
 flight, which measures throughput and latency under that concurrency.
 """
