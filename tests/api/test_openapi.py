@@ -62,7 +62,8 @@ def test_the_docs_page_loads_swagger_from_our_own_static_files(client):
     assert "swagger-ui-bundle.js" in html
     external = re.findall(r"""(?:src|href)=["'](https?:)?//""", html)
     assert external == []
-    assert "cdn" not in html.lower()
+    # Not a bare "cdn" substring: the page's random CSRF token can contain those letters.
+    assert not re.search(r"jsdelivr|unpkg|cdnjs|//cdn\.", html, flags=re.IGNORECASE)
 
 
 def test_api_docs_redirects_to_the_versioned_docs(client):
