@@ -191,6 +191,9 @@ AURIC_MAX_CSV_BYTES = 20 * 1024 * 1024
 # --- Commerce defaults ----------------------------------------------------------------------
 AURIC_DEFAULT_CURRENCY = "CNY"
 AURIC_RESERVATION_MINUTES = 30
+# No-reason return windows (rule R1/R2): from delivery or pickup; EU addresses get 14 days.
+AURIC_RETURN_WINDOW_DAYS = 7
+AURIC_EU_RETURN_WINDOW_DAYS = 14
 # Events are delivered in-process right after commit; production may hand them to workers.
 AURIC_DISPATCH_EVENTS_ON_COMMIT = env_bool("AURIC_DISPATCH_EVENTS_ON_COMMIT", True)
 AURIC_EVENT_MAX_ATTEMPTS = 8

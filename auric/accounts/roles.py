@@ -42,6 +42,13 @@ OPERATOR_PERMISSIONS: tuple[str, ...] = (
     "core.view_auditentry",
     "core.view_outboxevent",
     "core.view_handlerrun",
+    # Orders: manage them (every change through orders/payments services), refund, read payments.
+    "orders.view_order",
+    "orders.change_order",
+    "payments.view_payment",
+    "payments.view_refund",
+    "payments.add_refund",
+    "payments.view_providercallback",
 )
 
 STORE_STAFF_PERMISSIONS: tuple[str, ...] = (
@@ -55,6 +62,8 @@ STORE_STAFF_PERMISSIONS: tuple[str, ...] = (
     "catalog.view_style",
     "catalog.view_variant",
     "catalog.view_piece",
+    # Pickup orders of their own stores only (the order admin scopes by pickup_location).
+    "orders.view_order",
 )
 
 ROLES: dict[str, tuple[str, ...]] = {OPERATOR: OPERATOR_PERMISSIONS, STORE_STAFF: STORE_STAFF_PERMISSIONS}

@@ -108,6 +108,21 @@ def sidebar_navigation(request: HttpRequest) -> list[dict[str, Any]]:
             ],
         },
         {
+            "title": _("Orders"),
+            "collapsible": True,
+            "items": [
+                _item(_("Orders"), "receipt", "admin:orders_order_changelist", _view("orders.order")),
+                _item(_("Payments"), "payments", "admin:payments_payment_changelist", _view("payments.payment")),
+                _item(_("Refunds"), "currency_exchange", "admin:payments_refund_changelist", _view("payments.refund")),
+                _item(
+                    _("Provider callbacks"),
+                    "webhook",
+                    "admin:payments_providercallback_changelist",
+                    _view("payments.providercallback"),
+                ),
+            ],
+        },
+        {
             "title": _("System"),
             "collapsible": True,
             "items": [

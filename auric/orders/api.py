@@ -258,3 +258,105 @@ def cancel(request: HttpRequest, number: str, payload: CancelIn | None = None) -
         raise services.IllegalTransition(f"Only an unpaid order can be cancelled here; this one is {order.state}.")
     services.cancel_order(order=order, actor=_auth(request), reason=(payload.reason if payload else "") or "by shopper")
     return order_detail(own_order(_auth(request), number))
+
+
+# --- returns (R1, R2): the owner asks to send lines back; see auric/orders/returns.py -------------
+
+
+class ReturnLineIn(Schema):
+    line_id: int = Field(..., ge=1, le=2**63 - 1)
+    reason: Literal["no_reason", "defective", "wrong_size", "not_as_described", "other"] = Field(
+        ..., description="Customised lines (R1) can only be returned as defective"
+    )
+
+
+class ReturnIn(Schema):
+    lines: list[ReturnLineIn] = Field(..., min_length=1, max_length=100)
+
+
+class ReturnLineOut(Schema):
+    line_id: int
+    title: str
+    reason: str
+    quantity: int
+    amount: DecimalStr
+
+
+class ReturnOut(Schema):
+    id: int
+    state: str
+    state_label: str
+    currency: str
+    amount: DecimalStr = Field(..., description="What the returned lines were paid; refunded when received")
+    inspection: str
+    note: str
+    requested_at: datetime
+    refunded_at: datetime | None
+    return_window_ends_at: datetime | None
+    lines: list[ReturnLineOut]
+
+
+def return_out(request_: Any, order: Order) -> ReturnOut:
+    return ReturnOut(
+        id=request_.pk,
+        state=request_.state,
+        state_label=request_.get_state_display(),
+        currency=request_.currency,
+        amount=request_.amount,
+        inspection=request_.inspection,
+        note=request_.note,
+        requested_at=request_.requested_at,
+        refunded_at=request_.refunded_at,
+        return_window_ends_at=order.return_window_ends_at,
+        lines=[
+            ReturnLineOut(
+                line_id=rl.order_line_id,
+                title=rl.order_line.title,
+                reason=rl.reason,
+                quantity=rl.quantity,
+                amount=rl.amount,
+            )
+            for rl in request_.lines.all()
+        ],
+    )
+
+
+def _returns_of(order: Order) -> list[Any]:
+    from auric.orders.models import ReturnLine, ReturnRequest
+
+    return list(
+        ReturnRequest.objects.filter(order=order)
+        .prefetch_related(Prefetch("lines", queryset=ReturnLine.objects.select_related("order_line").order_by("id")))
+        .order_by("-requested_at", "-id")
+    )
+
+
+@router.post(
+    "/orders/{number}/returns",
+    response={201: ReturnOut, **WRITE_ERRORS, **errors(404)},
+    auth=API_AUTH,
+    summary="Return lines of my delivered order (201; 409 outside the window; 422 customised without defect)",
+)
+def request_return(request: HttpRequest, number: str, payload: ReturnIn) -> Any:
+    from ninja import Status
+
+    from auric.orders import returns
+
+    order = own_order(_auth(request), number)
+    created = returns.request_return(
+        order=order, lines=[(line.line_id, line.reason) for line in payload.lines], actor=_auth(request)
+    )
+    order.refresh_from_db()
+    fresh = next(r for r in _returns_of(order) if r.pk == created.pk)
+    return Status(201, return_out(fresh, order))
+
+
+@router.get(
+    "/orders/{number}/returns",
+    response={200: list[ReturnOut], **READ_ERRORS, **errors(401, 404)},
+    auth=API_AUTH,
+    summary="The returns of my order",
+)
+def list_returns(request: HttpRequest, number: str) -> list[ReturnOut]:
+    order = own_order(_auth(request), number)
+    return [return_out(r, order) for r in _returns_of(order)]

@@ -113,3 +113,80 @@ class OrderTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.from_state or '∅'} → {self.to_state}"
+
+
+# --- returns (R1, R2; see docs/orders.md "Returns") ------------------------------------------------
+
+
+class ReturnRequest(models.Model):
+    """A shopper's request to send lines of a delivered order back, and what became of it.
+
+    requested → approved → received (inspected) → refunded, or rejected. Moves are conditional
+    updates in `auric.orders.returns`; an open return (requested, approved, received) keeps the
+    order from being completed.
+    """
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", "退货申请中 Requested"
+        APPROVED = "approved", "已同意 Approved"
+        RECEIVED = "received", "已收货 Received"
+        REFUNDED = "refunded", "已退款 Refunded"
+        REJECTED = "rejected", "已拒绝 Rejected"
+
+    class Inspection(models.TextChoices):
+        PASSED = "passed", "Passed"
+        FAILED = "failed", "Failed"
+
+    OPEN_STATES = ("requested", "approved", "received")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(max_length=12, choices=State.choices, default=State.REQUESTED, db_index=True)
+    currency = models.CharField(max_length=3, default="CNY")
+    amount = money_field(help_text="What the returned lines were paid (net of their discount share)")
+    inspection = models.CharField(max_length=8, choices=Inspection.choices, blank=True)
+    note = models.CharField(max_length=300, blank=True, help_text="Staff note: why rejected, inspection findings")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    refund_reference = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"return {self.pk} of {self.order_id} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+
+class ReturnLine(models.Model):
+    class Reason(models.TextChoices):
+        NO_REASON = "no_reason", "七天无理由 No reason (7-day return)"
+        DEFECTIVE = "defective", "质量问题 Defective"
+        WRONG_SIZE = "wrong_size", "尺寸不合 Wrong size"
+        NOT_AS_DESCRIBED = "not_as_described", "与描述不符 Not as described"
+        OTHER = "other", "其他 Other"
+
+    return_request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="return_lines")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    quantity = models.PositiveIntegerField(default=1)
+    amount = money_field()
+
+    class Meta:
+        ordering = ["return_request", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["return_request", "order_line"], name="return_line_once_per_request")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.return_request_id}: line {self.order_line_id} ({self.reason})"
