@@ -83,7 +83,9 @@ def home_page() -> HomePage:
         .distinct()
         .order_by("-is_featured", "-launched_on", "name")[:FEATURED_COLLECTIONS]
     )
-    arrivals = with_cards(list(live_styles().select_related("collection").order_by("-published_at", "-id")[:NEW_ARRIVALS]))
+    arrivals = with_cards(
+        list(live_styles().select_related("collection").order_by("-published_at", "-id")[:NEW_ARRIVALS])
+    )
     return HomePage(
         collections=collections,
         new_arrivals=arrivals,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from auric.storefront import views
+from auric.storefront import shop_views, views
 
 app_name = "storefront"
 
@@ -12,4 +12,12 @@ urlpatterns = [
     path("account/login/", views.LoginView.as_view(), name="login"),
     path("account/logout/", views.LogoutView.as_view(), name="logout"),
     path("account/register/", views.register, name="register"),
+    path("cart/", shop_views.cart_page, name="cart"),
+    path("cart/add/", shop_views.cart_add, name="cart_add"),
+    path("cart/lines/<int:line_id>/remove/", shop_views.cart_remove, name="cart_remove"),
+    path("checkout/", shop_views.checkout_page, name="checkout"),
+    path("account/orders/", shop_views.orders_page, name="orders"),
+    path("account/orders/<str:number>/", shop_views.order_page, name="order"),
+    path("account/orders/<str:number>/pay/", shop_views.order_pay, name="order_pay"),
+    path("account/orders/<str:number>/cancel/", shop_views.order_cancel, name="order_cancel"),
 ]

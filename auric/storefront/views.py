@@ -17,9 +17,11 @@ from typing import Any
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -28,6 +30,8 @@ from django.views.decorators.http import require_http_methods
 
 from auric.catalog.models import Category, localized
 from auric.catalog.search import SORTS, BrowseFilters, BrowseResult, FacetValue, browse
+from auric.checkout.events import SESSION_CART_KEY
+from auric.checkout.services import merge_guest_cart
 from auric.core.cache import CATALOG, cached
 from auric.core.errors import ValidationFailed
 from auric.core.middleware import strict_policy
@@ -82,6 +86,9 @@ PRICE_CHANGE_REASONS: dict[str, Any] = {
     PriceChange.Reason.FLASH_START: _("Limited-time price started"),
     PriceChange.Reason.FLASH_END: _("Limited-time price ended"),
 }
+# The product content is cached across shoppers (ADR 0007): its add-to-cart form carries this
+# placeholder, replaced per request by the shopper's own CSRF token.
+CSRF_PLACEHOLDER = "<!--csrf-->"
 MODEL_VIEWER = Path(__file__).parent / "static" / "storefront" / "vendor" / "model-viewer" / "model-viewer.min.js"
 
 
@@ -292,7 +299,9 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if built.get("missing"):
         raise Http404("No such style on sale")
-    context = {"content": mark_safe(built["content"]), "head": built["head"]}  # noqa: S308 (our own render)
+    token = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(get_token(request))}">'
+    content = built["content"].replace(CSRF_PLACEHOLDER, token, 1)
+    context = {"content": mark_safe(content), "head": built["head"]}  # noqa: S308 (our own render)
     response = render(request, "storefront/product.html", context)
     if built["head"]["has_3d"]:
         response["Content-Security-Policy"] = csp_with_model_viewer()
@@ -341,6 +350,16 @@ def _product_content(request: HttpRequest, *, slug: str, piece_serial: str) -> d
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        # The guest cart's key survives the session key rotation at login (checkout's login hook
+        # usually merged it already; then the key is gone and this does nothing).
+        key = self.request.session.get(SESSION_CART_KEY, "")
+        response = super().form_valid(form)
+        key = self.request.session.pop(SESSION_CART_KEY, "") or key
+        if key:
+            merge_guest_cart(session_key=key, user=self.request.user)
+        return response
 
 
 class LogoutView(auth_views.LogoutView):

@@ -197,3 +197,12 @@ def reason_label(reason: str) -> str:
     from auric.storefront.views import PRICE_CHANGE_REASONS
 
     return str(PRICE_CHANGE_REASONS.get(reason, reason))
+
+
+@register.filter
+def order_state(state: str) -> str:
+    """An order state in the page's language (the model's labels are bilingual)."""
+    from auric.storefront.shop_views import STATE_LABELS
+
+    label = STATE_LABELS.get(state)
+    return str(label) if label is not None else state
