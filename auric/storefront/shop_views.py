@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,8 +22,9 @@ from auric.catalog.models import Piece
 from auric.checkout import services as checkout
 from auric.checkout.shipping import DeliveryChoice
 from auric.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from auric.orders import returns
 from auric.orders import services as orders
-from auric.orders.models import Order
+from auric.orders.models import Order, ReturnLine, ReturnRequest
 from auric.orders.states import TABS, State
 from auric.payments import services as payments
 from auric.pricing.services import PriceUnavailable
@@ -235,8 +237,71 @@ def order_page(request: HttpRequest, number: str) -> HttpResponse:
         "show_pickup_code": order.delivery_method == Order.Delivery.PICKUP
         and order.state in (State.READY_FOR_PICKUP, State.PICKED_UP)
         and bool(order.pickup_code),
+        **_return_context(order),
     }
     return render(request, "storefront/order.html", context)
+
+
+# --- returns (R1, R2): the owner asks to send lines back inside the window -------------------------
+RETURN_STATE_LABELS: dict[str, Any] = {
+    ReturnRequest.State.REQUESTED: gettext_lazy("Return requested"),
+    ReturnRequest.State.APPROVED: gettext_lazy("Return approved"),
+    ReturnRequest.State.RECEIVED: gettext_lazy("Return received"),
+    ReturnRequest.State.REFUNDED: gettext_lazy("Return refunded"),
+    ReturnRequest.State.REJECTED: gettext_lazy("Return rejected"),
+}
+RETURN_REASONS: tuple[tuple[str, Any], ...] = (
+    (ReturnLine.Reason.NO_REASON, gettext_lazy("No reason (7-day return)")),
+    (ReturnLine.Reason.DEFECTIVE, gettext_lazy("Defective")),
+    (ReturnLine.Reason.WRONG_SIZE, gettext_lazy("Wrong size")),
+    (ReturnLine.Reason.NOT_AS_DESCRIBED, gettext_lazy("Not as described")),
+    (ReturnLine.Reason.OTHER, gettext_lazy("Other")),
+)
+
+
+def _return_context(order: Order) -> dict[str, Any]:
+    """The order's returns (with their lines) and the lines that can still be returned now."""
+    order_returns = list(order.returns.prefetch_related("lines__order_line"))
+    taken = {
+        rl.order_line_id
+        for r in order_returns
+        if r.state in (*ReturnRequest.OPEN_STATES, ReturnRequest.State.REFUNDED)
+        for rl in r.lines.all()
+    }
+    window_open = (
+        order.state in returns.RETURNABLE_STATES
+        and order.return_window_ends_at is not None
+        and timezone.now() <= order.return_window_ends_at
+    )
+    returnable = [line for line in order.lines.all() if line.pk not in taken] if window_open else []
+    return {
+        "returns": [{"request": r, "label": RETURN_STATE_LABELS.get(r.state, r.state)} for r in order_returns],
+        "returnable_lines": returnable,
+        "return_reasons": RETURN_REASONS,
+    }
+
+
+@login_required
+@require_POST
+def order_return(request: HttpRequest, number: str) -> HttpResponse:
+    order = _own(request, number)
+    reason = request.POST.get("reason", "")
+    line_ids = [int(raw) for raw in request.POST.getlist("line") if raw.isdigit() and len(raw) < 12]
+    try:
+        returns.request_return(order=order, lines=[(pk, reason) for pk in line_ids], actor=request.user)
+    except NotFound as exc:
+        raise Http404("No such order") from exc
+    except returns.CustomisedNotReturnable:
+        messages.error(request, _("Customised pieces can only be returned when defective."))
+    except returns.ReturnWindowClosed:
+        messages.error(request, _("The return window of this order has closed."))
+    except Conflict:
+        messages.error(request, _("These pieces cannot be returned now."))
+    except ValidationFailed:
+        messages.error(request, _("Choose the pieces to return and a reason."))
+    else:
+        messages.success(request, _("Your return request was sent. We will tell you when it is approved."))
+    return HttpResponseRedirect(reverse("storefront:order", args=[order.number]))
 
 
 @login_required

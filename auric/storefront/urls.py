@@ -20,4 +20,5 @@ urlpatterns = [
     path("account/orders/<str:number>/", shop_views.order_page, name="order"),
     path("account/orders/<str:number>/pay/", shop_views.order_pay, name="order_pay"),
     path("account/orders/<str:number>/cancel/", shop_views.order_cancel, name="order_cancel"),
+    path("account/orders/<str:number>/return/", shop_views.order_return, name="order_return"),
 ]
