@@ -579,6 +579,35 @@ def receive_transfer(*, transfer: Transfer, actor: Any = None) -> Transfer:
     return transfer
 
 
+def _after_piece_move(
+    *,
+    piece: Piece,
+    stock: PieceStock,
+    event: str | None,
+    payload: dict[str, Any],
+    actor: Any,
+    action: str,
+    before_status: str,
+    reason: str,
+) -> None:
+    """What follows a single-piece move, in its transaction: the event, the staff audit entry,
+    and the style's listing summary."""
+    if event is not None:
+        events.publish(
+            event, _piece_payload(piece, stock.location_id, **payload), aggregate=f"catalog.piece:{piece.pk}"
+        )
+    if actor is not None:
+        record_change(
+            actor=actor,
+            action=action,
+            obj=piece,
+            before={"status": before_status},
+            after={"status": stock.status},
+            reason=reason,
+        )
+    refresh_style_availability(style_ids=[piece.style_id])
+
+
 def return_piece(
     *, piece: Piece, location: Location | None = None, actor: Any = None, reference: str = ""
 ) -> PieceStock:
@@ -597,21 +626,16 @@ def return_piece(
             actor=actor,
             reference=reference,
         )
-        events.publish(
-            names.PIECE_RETURNED,
-            _piece_payload(piece, stock.location_id, reference=reference),
-            aggregate=f"catalog.piece:{piece.pk}",
+        _after_piece_move(
+            piece=piece,
+            stock=stock,
+            event=names.PIECE_RETURNED,
+            payload={"reference": reference},
+            actor=actor,
+            action="inventory.piece_returned",
+            before_status=PieceStatus.SOLD,
+            reason=reference,
         )
-        if actor is not None:
-            record_change(
-                actor=actor,
-                action="inventory.piece_returned",
-                obj=piece,
-                before={"status": PieceStatus.SOLD},
-                after={"status": stock.status},
-                reason=reference,
-            )
-        refresh_style_availability(style_ids=[piece.style_id])
     return stock
 
 
@@ -620,21 +644,16 @@ def quarantine_piece(*, piece: Piece, reason: str, actor: Any = None) -> PieceSt
     now = timezone.now()
     with transaction.atomic():
         stock = _move_piece(piece=piece, kind=Kind.QUARANTINED, action="quarantined", now=now, actor=actor, note=reason)
-        events.publish(
-            names.PIECE_QUARANTINED,
-            _piece_payload(piece, stock.location_id, reason=reason),
-            aggregate=f"catalog.piece:{piece.pk}",
+        _after_piece_move(
+            piece=piece,
+            stock=stock,
+            event=names.PIECE_QUARANTINED,
+            payload={"reason": reason},
+            actor=actor,
+            action="inventory.piece_quarantined",
+            before_status=PieceStatus.AVAILABLE,
+            reason=reason,
         )
-        if actor is not None:
-            record_change(
-                actor=actor,
-                action="inventory.piece_quarantined",
-                obj=piece,
-                before={"status": PieceStatus.AVAILABLE},
-                after={"status": stock.status},
-                reason=reason,
-            )
-        refresh_style_availability(style_ids=[piece.style_id])
     return stock
 
 
@@ -645,16 +664,16 @@ def release_from_quarantine(*, piece: Piece, reason: str, actor: Any = None) -> 
         stock = _move_piece(
             piece=piece, kind=Kind.ADJUSTED, action="released from quarantine", now=now, actor=actor, note=reason
         )
-        if actor is not None:
-            record_change(
-                actor=actor,
-                action="inventory.piece_released_from_quarantine",
-                obj=piece,
-                before={"status": PieceStatus.QUARANTINED},
-                after={"status": stock.status},
-                reason=reason,
-            )
-        refresh_style_availability(style_ids=[piece.style_id])
+        _after_piece_move(
+            piece=piece,
+            stock=stock,
+            event=None,
+            payload={},
+            actor=actor,
+            action="inventory.piece_released_from_quarantine",
+            before_status=PieceStatus.QUARANTINED,
+            reason=reason,
+        )
     return stock
 
 
