@@ -1,6 +1,7 @@
 """Storefront fragment caching that is invalidated, not guessed.
 
-Every committed domain change bumps the `catalog` generation (see `events.publish`), and cached
+Every committed change to what catalog pages show (catalog, pricing and stock events; see
+`events.publish` and `PAGE_EVENT_PREFIXES`) bumps the `catalog` generation, and cached
 fragments are keyed by the generation they were built under, so a change retires all of them at
 once across every process. Reading the generation is one primary-key query per request. A short
 timeout bounds what time alone changes (a flash price window opening, midnight's metal price).
@@ -20,6 +21,9 @@ from django.db.models import F
 from auric.core.models import CacheGeneration
 
 CATALOG = "catalog"
+# Events whose changes catalog pages show. Orders and payments change stock only through
+# inventory's own events, so a checkout retires cached pages once (when a piece is reserved), not per step.
+PAGE_EVENT_PREFIXES = ("catalog.", "pricing.", "inventory.")
 T = TypeVar("T")
 
 

@@ -34,7 +34,7 @@ def refresh_style_availability(*, style_ids: Iterable[int]) -> int:
     """
     ids = sorted({int(i) for i in style_ids})
     changed = 0
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         for start in range(0, len(ids), STYLE_BATCH):
             changed += _refresh_batch(ids[start : start + STYLE_BATCH])
     return changed

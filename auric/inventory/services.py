@@ -10,6 +10,10 @@ Never selling one piece twice rests on conditional UPDATEs — `UPDATE piece_sto
 PostgreSQL (row locks, re-checked after a wait) and on SQLite (one writer at a time, IMMEDIATE
 transactions). The partial unique constraint `one_active_reservation_per_piece` is the second
 guard. Locks for multi-row operations follow the order in `inventory.locks`.
+
+Blocks whose errors always leave the enclosing service (the reservation insert, the availability
+refresh) open with `savepoint=False`: nested, they cost no SAVEPOINT/RELEASE round trips, and the
+enclosing service's own transaction (a savepoint when it is nested) still rolls back as a whole.
 """
 
 from __future__ import annotations
@@ -274,7 +278,7 @@ def reserve_piece(*, piece: Piece, reference: str, until: datetime | None = None
             raise _piece_error(piece, current, "reserved")
         location_id = PieceStock.objects.filter(piece_id=piece.pk).values_list("location_id", flat=True).get()
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=False):
                 reservation = Reservation.objects.create(
                     piece=piece,
                     location_id=location_id,

@@ -9,12 +9,20 @@ from auric.core.cache import bump_after_commit, cached, generation
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_committed_event_bumps_the_generation_once():
+def test_a_committed_catalog_change_bumps_the_generation_once():
     start = generation()
     with transaction.atomic():
-        events.publish("test.One", {})
-        events.publish("test.Two", {})
+        events.publish("catalog.Test", {})
+        events.publish("inventory.Test", {})
     assert generation() == start + 1
+
+
+def test_events_pages_do_not_show_leave_cached_pages_alone():
+    start = generation()
+    with transaction.atomic():
+        events.publish("orders.Test", {})
+        events.publish("payments.Test", {})
+    assert generation() == start
 
 
 def test_a_rolled_back_change_leaves_the_generation_alone():

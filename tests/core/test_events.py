@@ -44,6 +44,16 @@ def test_event_is_delivered_after_commit(recording_handler, django_capture_on_co
     assert HandlerRun.objects.get().succeeded_at is not None
 
 
+def test_an_event_no_handler_listens_to_is_kept_as_delivered_and_costs_no_dispatch(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        events.publish("test.Unheard", {"n": 9}, aggregate="test:9")
+    event = OutboxEvent.objects.get(name="test.Unheard")
+    assert event.payload == {"n": 9} and event.dispatched_at is not None
+    assert callbacks == []  # neither a dispatch nor a page-cache bump (not a catalog event)
+
+
 def test_rolled_back_change_leaves_no_event(recording_handler, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(ZeroDivisionError), transaction.atomic():
         events.publish("test.Happened", {"n": 2})
