@@ -3,7 +3,7 @@
 # (headless, one process per scenario), then docs/BENCHMARKS.md and docs/benchmarks.svg.
 # Loopback only; every server it starts is stopped on exit. Knobs (environment):
 #   AURIC_BENCH_SCALE (50 → 10k styles), AURIC_BENCH_USERS (20), AURIC_BENCH_DURATION (30s),
-#   AURIC_BENCH_WORKERS (2 × cores), AURIC_BENCH_SCENARIOS ("bare home listing search product product_cold"),
+#   AURIC_BENCH_WORKERS (2 × cores), AURIC_BENCH_SCENARIOS ("bare home listing search product product_cold checkout"),
 #   AURIC_BENCH_FRESH=1 (rebuild the catalog kept in /tmp/auric-bench-pg between runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,8 @@ users="${AURIC_BENCH_USERS:-20}"
 duration="${AURIC_BENCH_DURATION:-30s}"
 cores="$(nproc)"
 workers="${AURIC_BENCH_WORKERS:-$((2 * cores))}"
-scenarios="${AURIC_BENCH_SCENARIOS:-bare home listing search product product_cold}"
+# checkout runs last: it buys pieces, which changes what the catalog pages show.
+scenarios="${AURIC_BENCH_SCENARIOS:-bare home listing search product product_cold checkout}"
 pgdir="${AURIC_BENCH_PGDIR:-/tmp/auric-bench-pg}"
 pgport="${AURIC_BENCH_PG_PORT:-54340}"
 http_port="${AURIC_BENCH_HTTP_PORT:-8765}"
@@ -33,6 +34,11 @@ py=.venv/bin/python
 export AURIC_VAR_DIR="${AURIC_BENCH_VAR_DIR:-/tmp/auric-bench-var}"
 export AURIC_BENCH_VIEWS=1 AURIC_SECURE_COOKIES=0 AURIC_DEBUG=0 AURIC_LOG_LEVEL=WARNING
 export OPENBLAS_NUM_THREADS=1
+# The load comes from one address, so the per-client rate limits would measure themselves.
+export AURIC_RATE_LIMITS=0
+# locust plays the payment provider too: it signs the sandbox callbacks with this run's secret.
+AURIC_SANDBOX_PAYMENTS=1 AURIC_SANDBOX_PAYMENTS_SECRET="$(head -c 32 /dev/urandom | base64)"
+export AURIC_SANDBOX_PAYMENTS AURIC_SANDBOX_PAYMENTS_SECRET
 mkdir -p "$AURIC_VAR_DIR" "$out"
 rm -f "$out"/*.csv
 
@@ -50,7 +56,7 @@ trap cleanup EXIT INT TERM
 
 loadavg="$(cut -d' ' -f1-3 /proc/loadavg)"
 scripts/postgres.sh stop "$pgdir"  # a cluster left running by an interrupted run
-DATABASE_URL="$(scripts/postgres.sh start "$pgdir" "$pgport")"
+DATABASE_URL="$(AURIC_PG_DURABLE=1 scripts/postgres.sh start "$pgdir" "$pgport")"
 export DATABASE_URL
 pg_version="$(psql "$DATABASE_URL" -Atc 'show server_version' 2>/dev/null || echo '?')"
 
@@ -61,7 +67,7 @@ force=()
 timeout 1800 $py manage.py load_demo_data --scale "$scale" "${force[@]}"
 psql "$DATABASE_URL" -qc 'VACUUM ANALYZE' >/dev/null 2>&1 || true
 $py manage.py collectstatic --noinput -v 0
-$py manage.py bench_targets --out "$out/targets.json"
+$py manage.py bench_targets --out "$out/targets.json" --shoppers "$users"
 
 redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --daemonize yes \
   --pidfile "$out/redis.pid" --logfile "$out/redis.log"
@@ -79,9 +85,9 @@ done
 curl -fs -o /dev/null "$host/bench/bare" || { echo "The bare view is not served (AURIC_BENCH_VIEWS)"; exit 1; }
 
 locust_run() {  # scenario, seconds, csv prefix (empty: warm-up)
-  local csv_args=()
-  [ -n "$3" ] && csv_args=(--csv "$3")
-  AURIC_BENCH_SCENARIO="$1" AURIC_BENCH_TARGETS="$out/targets.json" timeout 300 \
+  local csv_args=() warmup=1
+  [ -n "$3" ] && csv_args=(--csv "$3") && warmup=""
+  AURIC_BENCH_WARMUP="$warmup" AURIC_BENCH_SCENARIO="$1" AURIC_BENCH_TARGETS="$out/targets.json" timeout 300 \
     .venv/bin/locust -f tests/bench/locustfile.py --headless -u "$users" -r "$users" -t "$2" \
     --host "$host" --only-summary --loglevel WARNING --exit-code-on-error 0 "${csv_args[@]}" >"$out/$1.log" 2>&1 || true
 }

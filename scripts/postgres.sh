@@ -2,6 +2,8 @@
 # A private PostgreSQL cluster on 127.0.0.1 for tests and benchmarks.
 #   scripts/postgres.sh start DIR PORT   -> prints the DATABASE_URL
 #   scripts/postgres.sh stop DIR
+# Tests trade durability for speed (fsync off); AURIC_PG_DURABLE=1 keeps PostgreSQL's defaults, so
+# that benchmarks pay for every commit reaching the disk as production does.
 set -euo pipefail
 action="$1"; dir="$2"; port="${3:-54329}"
 bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
@@ -15,8 +17,10 @@ case "$action" in
     if [ ! -f "$dir/data/PG_VERSION" ]; then
       as_postgres "$bin/initdb" -D "$dir/data" --auth=trust -U auric -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
+    durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [ "${AURIC_PG_DURABLE:-0}" = 1 ] && durability=""
     as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
-      -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null
+      -o "-h 127.0.0.1 -p $port -k $dir $durability -c max_connections=200" start >/dev/null
     as_postgres "$bin/createdb" -h 127.0.0.1 -p "$port" -U auric auric 2>/dev/null || true
     echo "postgres://auric@127.0.0.1:$port/auric"
     ;;

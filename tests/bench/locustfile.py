@@ -4,17 +4,25 @@ AURIC_BENCH_SCENARIO picks the scenario: bare (the ceiling: a Django view throug
 middleware stack), home, listing (a category page with a random facet filter), search (a random
 realistic query), product (a product page drawn by popularity: Zipf weights 1/rank over the sampled
 styles, most popular first, the way shop traffic concentrates) or product_cold (uniform over the
-sampled styles: the first pass over them builds each page). AURIC_BENCH_TARGETS is the JSON file written by
+sampled styles: the first pass over them builds each page) or checkout (each user signs in with its own
+account's API token, then buys one piece after another through the API: add to cart → place order → create a sandbox payment →
+the provider's signed callback, which marks the order paid). AURIC_BENCH_TARGETS is the JSON file written by
 `manage.py bench_targets`. Users wait for nothing between requests: 20 users are 20 requests in
 flight, which measures throughput and latency under that concurrency.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import json
 import os
 import random
+import secrets
+import time
+import uuid
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from locust import constant, task
@@ -27,6 +35,38 @@ CATEGORIES = sorted(TARGETS["categories"].items())
 SORTS = ("newest", "price_asc", "price_desc", "popular")
 SLUGS = TARGETS["slugs"]
 ZIPF_WEIGHTS = list(itertools.accumulate(1.0 / (rank + 1) for rank in range(len(SLUGS))))
+# One locust process: every user takes the next piece, so no two shoppers want the same piece.
+# The warm-up buys from the end of the list, the measured run from its start.
+PIECES = iter(TARGETS.get("checkout_pieces", [])[:: -1 if os.environ.get("AURIC_BENCH_WARMUP") else 1])
+TOKENS = iter(TARGETS.get("checkout_tokens", []))  # one account per user (bench_targets --shoppers)
+# The provider side signs its callbacks with the secret the shop was started with (scripts/bench.sh).
+SANDBOX_SECRET = os.environ.get("AURIC_SANDBOX_PAYMENTS_SECRET", "").encode()
+ADDRESS = {
+    "name": "张三",
+    "phone": "13812345678",
+    "country": "CN",
+    "region": "上海市",
+    "city": "上海市",
+    "district": "静安区",
+    "street": "南京西路 1266 号",
+    "detail": "恒隆广场 2 座 18 楼",
+}
+
+
+def signed_callback(payment: dict[str, str]) -> tuple[bytes, str]:
+    """The sandbox provider's callback for a successful payment: raw JSON and its signature header."""
+    body = {
+        "event_id": f"evt_{secrets.token_hex(12)}",
+        "payment_id": payment["payment_id"],
+        "status": "succeeded",
+        "amount": payment["amount"],
+        "currency": payment["currency"],
+        "occurred_at": datetime.now(UTC).isoformat(),
+    }
+    raw = json.dumps(body, separators=(",", ":")).encode()
+    t = int(time.time())
+    mac = hmac.new(SANDBOX_SECRET, f"{t}.".encode() + raw, hashlib.sha256).hexdigest()
+    return raw, f"t={t},v1={mac}"
 
 
 class Shopper(FastHttpUser):
@@ -37,9 +77,55 @@ class Shopper(FastHttpUser):
             if response.status_code != 200:
                 response.failure(f"HTTP {response.status_code}")
 
+    def on_start(self) -> None:
+        if SCENARIO == "checkout":
+            token = next(TOKENS, None)
+            if token is None:
+                raise SystemExit("More users than benchmark shoppers (bench_targets --shoppers)")
+            self.headers = {"Authorization": f"Bearer {token}"}
+
+    def _post(self, path: str, name: str, body: dict[str, object], *, idempotent: bool = False) -> dict | None:
+        headers = dict(self.headers)
+        if idempotent:
+            headers["Idempotency-Key"] = uuid.uuid4().hex
+        with self.client.post(path, json=body, headers=headers, name=name, catch_response=True) as response:
+            if response.status_code != 201:
+                response.failure(f"HTTP {response.status_code}: {response.text[:200]}")
+                return None
+            return response.json()
+
+    def checkout(self) -> None:
+        piece_id = next(PIECES, None)
+        if piece_id is None:
+            raise SystemExit("The benchmark ran out of pieces to buy (raise bench_targets --pieces)")
+        if self._post("/api/v1/cart/items", "1 add to cart", {"piece_id": piece_id}) is None:
+            return
+        body = {"delivery": {"method": "ship", "address": ADDRESS}}
+        order = self._post("/api/v1/checkout", "2 place order", body, idempotent=True)
+        if order is None:
+            self.client.delete("/api/v1/cart", headers=self.headers, name="(empty the cart after a failure)")
+            return
+        path = f"/api/v1/orders/{order['number']}/payments"
+        payment = self._post(path, "3 create payment", {"provider": "sandbox"}, idempotent=True)
+        if payment is None:
+            return
+        raw, signature = signed_callback(payment)
+        headers = {"Content-Type": "application/json", "Auric-Sandbox-Signature": signature}
+        with self.client.post(
+            "/api/v1/payments/sandbox/webhook",
+            data=raw,
+            headers=headers,
+            name="4 payment callback",
+            catch_response=True,
+        ) as response:
+            if response.status_code != 201 or response.json().get("outcome") != "applied":
+                response.failure(f"HTTP {response.status_code}: {response.text[:200]}")
+
     @task
     def scenario(self) -> None:
-        if SCENARIO == "bare":
+        if SCENARIO == "checkout":
+            self.checkout()
+        elif SCENARIO == "bare":
             self._get("/bench/bare", "bare view")
         elif SCENARIO == "home":
             self._get("/", "home")

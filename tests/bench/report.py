@@ -3,8 +3,9 @@
     python tests/bench/report.py --results DIR --targets targets.json --out docs/BENCHMARKS.md \
         --svg docs/benchmarks.svg --users 20 --duration 30s --workers 4 --postgres "PostgreSQL 15.x"
 
-DIR holds `<scenario>_stats.csv` for bare, home, listing, search and product. Targets (from the
-issue): listing, search and product page p95 ≤ 50 ms and ≥ 50 % of the bare view's throughput.
+DIR holds `<scenario>_stats.csv` for bare, home, listing, search, product and checkout. Targets
+(from the issues): listing, search and product page p95 ≤ 50 ms and ≥ 50 % of the bare view's
+throughput; each checkout step p95 ≤ 200 ms and ≥ 16 orders per second.
 """
 
 from __future__ import annotations
@@ -32,6 +33,17 @@ P95_TARGET_MS = 50.0
 RATIO_TARGET = 0.5
 # Saleor's figures quoted in the issue, on the same kind of machine (req/s).
 SALEOR = {"listing": 19.0, "product": 15.0, "search": 19.0}
+# The checkout scenario's requests, in the order a shopper makes them (locust request names).
+CHECKOUT_STEPS = (
+    ("1 add to cart", "Add to cart", "POST /api/v1/cart/items"),
+    ("2 place order", "Place order", "POST /api/v1/checkout"),
+    ("3 create payment", "Create payment", "POST /api/v1/orders/{number}/payments"),
+    ("4 payment callback", "Payment callback (signed)", "POST /api/v1/payments/sandbox/webhook"),
+)
+STEP_P95_TARGET_MS = 200.0
+ORDERS_TARGET = 16.0
+SALEOR_ORDERS_PER_S = 1.6
+SALEOR_CHECKOUT_P95_MS = 4700.0
 
 
 @dataclass
@@ -45,11 +57,11 @@ class Result:
     rps: float
 
 
-def read_stats(path: Path, scenario: str) -> Result | None:
+def read_stats(path: Path, scenario: str, name: str = "Aggregated") -> Result | None:
     if not path.exists():
         return None
     with path.open(newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if r.get("Name") == "Aggregated"]
+        rows = [r for r in csv.DictReader(fh) if r.get("Name") == name]
     if not rows:
         return None
     row = rows[0]
@@ -94,7 +106,7 @@ def svg_chart(results: dict[str, Result]) -> str:
     rows = [(key, label) for key, label, _ in SCENARIOS if key in results]
     width, left, bar_h, gap, top = 760, 210, 26, 14, 46
     height = top + len(rows) * (bar_h + gap) + 40
-    peak = max(r.rps for r in results.values()) or 1.0
+    peak = max((r.rps for r in results.values()), default=0.0) or 1.0
     scale = (width - left - 150) / peak
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
@@ -129,6 +141,95 @@ def svg_chart(results: dict[str, Result]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def orders_per_second(steps: dict[str, Result]) -> float:
+    """Orders paid per second: the callbacks that succeeded (each one pays one order)."""
+    last = steps.get(CHECKOUT_STEPS[-1][0])
+    if last is None or not last.requests:
+        return 0.0
+    return last.rps * (last.requests - last.failures) / last.requests
+
+
+def checkout_svg(steps: dict[str, Result]) -> str:
+    """p50 and p95 per checkout step as horizontal bars, with the 200 ms target line."""
+    rows = [(key, label) for key, label, _ in CHECKOUT_STEPS if key in steps]
+    width, left, bar_h, gap, top = 760, 210, 12, 16, 46
+    height = top + len(rows) * (2 * bar_h + gap) + 44
+    peak = max([STEP_P95_TARGET_MS * 1.2] + [r.p95 for r in steps.values()])
+    scale = (width - left - 120) / peak
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        'font-family="Helvetica, Arial, sans-serif" font-size="13">',
+        f'<rect width="{width}" height="{height}" fill="#fffdf8"/>',
+        f'<text x="16" y="26" font-size="16" font-weight="bold" fill="#3a2f1e">Auric checkout: latency per step '
+        f"(p50 light, p95 dark), {orders_per_second(steps):.1f} orders/s</text>",
+    ]
+    for i, (key, label) in enumerate(rows):
+        r = steps[key]
+        y = top + i * (2 * bar_h + gap)
+        colour = "#c9a227" if r.p95 <= STEP_P95_TARGET_MS and not r.failures else "#c0504d"
+        parts.append(
+            f'<text x="{left - 10}" y="{y + bar_h + 4}" text-anchor="end" fill="#3a2f1e">{escape(label)}</text>'
+        )
+        parts.append(
+            f'<rect x="{left}" y="{y}" width="{max(1.0, r.p50 * scale):.1f}" height="{bar_h}" fill="#e6d49a"/>'
+        )
+        parts.append(
+            f'<rect x="{left}" y="{y + bar_h}" width="{max(1.0, r.p95 * scale):.1f}" height="{bar_h}" fill="{colour}"/>'
+        )
+        parts.append(
+            f'<text x="{left + r.p95 * scale + 8:.1f}" y="{y + bar_h + 4}" fill="#3a2f1e">'
+            f"p50 {r.p50:.0f} ms · p95 {r.p95:.0f} ms</text>"
+        )
+    x = left + STEP_P95_TARGET_MS * scale
+    bottom = top + len(rows) * (2 * bar_h + gap)
+    parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{bottom}" stroke="#555" stroke-dasharray="4 3"/>')
+    parts.append(f'<text x="{x + 4:.1f}" y="{bottom + 16}" fill="#555">p95 target {STEP_P95_TARGET_MS:.0f} ms</text>')
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def checkout_markdown(steps: dict[str, Result], bare: Result | None, users: str, svg_name: str) -> list[str]:
+    if not steps:
+        return ["## Checkout", "", "Not run.", ""]
+    orders = orders_per_second(steps)
+    lines = [
+        "## Checkout",
+        "",
+        f"{users} shoppers, each with its own account and API token, buy one piece after another through "
+        "the API with no think time: add the piece to the cart, place the order (ship to an address; the "
+        "piece is reserved), create a sandbox payment, and the provider's HMAC-signed callback marks the "
+        "order paid (the piece is sold). Every piece is bought once; e-mails are rendered and sent to the "
+        "console backend inside the requests, as the outbox dispatches them after commit. PostgreSQL runs "
+        "with its durable defaults (every commit flushed to disk).",
+        "",
+        f"![Latency per checkout step]({svg_name})",
+        "",
+        "| Step | Request | Requests | Errors | p50 ms | p95 ms | p99 ms | req/s | Target p95 ≤ 200 ms |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for key, label, request in CHECKOUT_STEPS:
+        r = steps.get(key)
+        if r is None:
+            lines.append(f"| {label} | `{request}` | — | — | — | — | — | — | not run |")
+            continue
+        ok = r.p95 <= STEP_P95_TARGET_MS and not r.failures
+        lines.append(
+            f"| {label} | `{request}` | {r.requests:,} | {r.failures:,} | {r.p50:.0f} | {r.p95:.0f} | {r.p99:.0f} | "
+            f"{r.rps:,.1f} | {'met' if ok else 'missed'} |"
+        )
+    ceiling = f"{bare.rps:,.0f} req/s (p95 {bare.p95:.0f} ms)" if bare else "not run"
+    lines += [
+        "",
+        f"- **Orders paid per second: {orders:.1f}** (target ≥ {ORDERS_TARGET:.0f}: "
+        f"{'met' if orders >= ORDERS_TARGET else 'missed'}; Saleor ≈ {SALEOR_ORDERS_PER_S} orders/s at 20 users, "
+        f"checkout completion p95 {SALEOR_CHECKOUT_P95_MS / 1000:.1f} s → {orders / SALEOR_ORDERS_PER_S:.1f}×).",
+        f"- Bare-view ceiling in the same run: {ceiling}. One order is four requests that write, so "
+        "the checkout's request rate is the figure to set against it.",
+        "",
+    ]
+    return lines
+
+
 def verdict(key: str, r: Result, bare: Result | None) -> str:
     if key not in TARGETED:
         return "—"
@@ -141,7 +242,9 @@ def verdict(key: str, r: Result, bare: Result | None) -> str:
     return "met" if not missed else "missed: " + ", ".join(missed)
 
 
-def markdown(results: dict[str, Result], args: argparse.Namespace, targets: dict[str, object]) -> str:
+def markdown(
+    results: dict[str, Result], args: argparse.Namespace, targets: dict[str, object], steps: dict[str, Result]
+) -> str:
     m = machine()
     bare = results.get("bare")
     lines = [
@@ -211,8 +314,8 @@ def markdown(results: dict[str, Result], args: argparse.Namespace, targets: dict
             lines.append(f"| {label} | {SALEOR[key]:.0f} | — | — |")
         else:
             lines.append(f"| {label} | {SALEOR[key]:.0f} | {r.rps:,.1f} | {r.rps / SALEOR[key]:.1f}× |")
+    lines += ["", *checkout_markdown(steps, results.get("bare"), args.users, Path(args.checkout_svg).name)]
     lines += [
-        "",
         "## How to read and reproduce",
         "",
         "- `make bench` repeats the whole run: a private PostgreSQL on port 54340 under /tmp/auric-bench-pg "
@@ -235,6 +338,7 @@ def main() -> None:
     parser.add_argument("--targets", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--svg", required=True)
+    parser.add_argument("--checkout-svg", default="", help="default: next to --svg, named benchmarks-checkout.svg")
     parser.add_argument("--users", default="20")
     parser.add_argument("--duration", default="30s")
     parser.add_argument("--workers", default="?")
@@ -247,11 +351,23 @@ def main() -> None:
         r = read_stats(Path(args.results) / f"{key}_stats.csv", key)
         if r is not None:
             results[key] = r
+    steps = {}
+    for key, _, _ in CHECKOUT_STEPS:
+        r = read_stats(Path(args.results) / "checkout_stats.csv", "checkout", name=key)
+        if r is not None:
+            steps[key] = r
+    args.checkout_svg = args.checkout_svg or str(Path(args.svg).with_name("benchmarks-checkout.svg"))
     targets = json.loads(Path(args.targets).read_text(encoding="utf-8"))
-    Path(args.out).write_text(markdown(results, args, targets), encoding="utf-8")
+    Path(args.out).write_text(markdown(results, args, targets, steps), encoding="utf-8")
     Path(args.svg).write_text(svg_chart(results), encoding="utf-8")
+    if steps:
+        Path(args.checkout_svg).write_text(checkout_svg(steps), encoding="utf-8")
     for key, r in results.items():
         print(f"{key:8} p50 {r.p50:6.0f} ms  p95 {r.p95:6.0f} ms  {r.rps:8.1f} req/s  errors {r.failures}")
+    for key, r in steps.items():
+        print(f"{key:20} p50 {r.p50:6.0f} ms  p95 {r.p95:6.0f} ms  {r.rps:8.1f} req/s  errors {r.failures}")
+    if steps:
+        print(f"orders paid per second: {orders_per_second(steps):.1f}")
 
 
 if __name__ == "__main__":

@@ -84,3 +84,45 @@ def test_chart_is_well_formed_svg_with_one_bar_per_scenario(tmp_path):
     root = ET.fromstring(svg)  # noqa: S314 - our own generated file
     bars = [e for e in root.iter("{http://www.w3.org/2000/svg}rect")][1:]  # first rect is the background
     assert len(bars) == 5
+
+
+def _checkout_stats(directory: Path, steps: list[tuple[str, float, int, int, int]]) -> None:
+    """steps: (request name, req/s, p50, p95, failures) rows of the checkout scenario."""
+    rows = "".join(
+        f"POST,{name},1000,{failures},{p50},{p50},1,{p95 * 2},500,{rps},0,{p50},{p50},{p50},{p50},{p95},{p95},{p95},"
+        f"{p95 + 5},{p95 + 9},{p95 + 9},{p95 + 9}\n"
+        for name, rps, p50, p95, failures in steps
+    )
+    (directory / "checkout_stats.csv").write_text(HEADER + rows)
+
+
+def test_checkout_is_reported_per_step_with_orders_per_second(tmp_path):
+    _stats(tmp_path, "bare", rps=1000, p50=10, p95=20)
+    _checkout_stats(
+        tmp_path,
+        [
+            ("1 add to cart", 20.0, 30, 60, 0),
+            ("2 place order", 20.0, 80, 190, 0),
+            ("3 create payment", 20.0, 20, 40, 0),
+            ("4 payment callback", 20.0, 60, 250, 100),  # a tenth of the callbacks failed
+        ],
+    )
+
+    md, _ = _report(tmp_path)
+
+    assert "| Place order | `POST /api/v1/checkout` | 1,000 | 0 | 80 | 190 | 195 | 20.0 | met |" in md
+    assert "| Payment callback (signed) | `POST /api/v1/payments/sandbox/webhook` | 1,000 | 100 | 60 | 250" in md
+    assert "| 20.0 | missed |" in md
+    # Only successful callbacks pay an order: 20 req/s × 90 %.
+    assert "**Orders paid per second: 18.0** (target ≥ 16: met" in md
+    assert "Bare-view ceiling in the same run: 1,000 req/s" in md
+    chart = ET.fromstring((tmp_path / "benchmarks-checkout.svg").read_text())  # noqa: S314 - our own file
+    assert len([e for e in chart.iter("{http://www.w3.org/2000/svg}rect")]) == 1 + 2 * 4
+
+
+def test_checkout_below_the_target_rate_is_flagged(tmp_path):
+    _checkout_stats(tmp_path, [("4 payment callback", 9.5, 100, 180, 0)])
+
+    md, _ = _report(tmp_path)
+
+    assert "**Orders paid per second: 9.5** (target ≥ 16: missed" in md

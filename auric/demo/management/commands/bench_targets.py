@@ -1,7 +1,8 @@
 """`manage.py bench_targets --out FILE`: the URLs the benchmark drives, as JSON, read from the DB.
 
 Product slugs (a seeded sample of live styles), category slugs with the facet filters that have
-results in each, search queries, and the catalog size for the report. Runs before the load test
+results in each, search queries, the catalog size for the report, and for the checkout scenario a
+shuffled list of pieces a shopper can buy online right now (each bought once: a run consumes them). Runs before the load test
 so locust never queries the database itself.
 """
 
@@ -14,9 +15,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from auric.accounts.models import User
+from auric.accounts.services import issue_api_token
 from auric.catalog import search
 from auric.catalog.models import Category, Piece, Style
 from auric.demo import data
+from auric.inventory.models import PieceStatus, PieceStock
 
 # Facets a shopper clicks on a category page (GET parameter per facet name).
 FACET_PARAMS = {
@@ -38,6 +42,8 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True)
         parser.add_argument("--slugs", type=int, default=2000)
         parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--pieces", type=int, default=5000, help="pieces for the checkout scenario")
+        parser.add_argument("--shoppers", type=int, default=20, help="accounts (with API tokens) for the checkout")
 
     def handle(self, *args: Any, **options: Any) -> None:
         rng = random.Random(options["seed"])
@@ -56,6 +62,26 @@ class Command(BaseCommand):
                 if param:
                     filters += [[param, v.value] for v in values if v.count > 0 and not v.selected]
             categories[slug] = filters
+        buyable = list(
+            PieceStock.objects.filter(
+                status=PieceStatus.AVAILABLE,
+                location__sells_online=True,
+                location__is_active=True,
+                piece__style__status=Style.Status.LIVE,
+                piece__style__is_customised=False,
+                piece__price__isnull=False,
+            ).values_list("piece_id", flat=True)[: options["pieces"] * 4]
+        )
+        rng.shuffle(buyable)
+        # Accounts exist before the run: registering costs a deliberately slow password hash, which
+        # is not what the checkout scenario measures. Each run issues fresh tokens.
+        tokens = []
+        for n in range(options["shoppers"]):
+            user, created = User.objects.get_or_create(username=f"bench-shopper-{n:03d}")
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+            tokens.append(issue_api_token(user=user, name="benchmark").secret)
         targets = {
             "slugs": slugs,
             "categories": categories,
@@ -63,6 +89,11 @@ class Command(BaseCommand):
             "styles": Style.objects.count(),
             "live_styles": len(live),
             "pieces": Piece.objects.count(),
+            "checkout_pieces": buyable[: options["pieces"]],
+            "checkout_tokens": tokens,
         }
         Path(options["out"]).write_text(json.dumps(targets, ensure_ascii=False, indent=1))
-        self.stdout.write(f"{len(slugs)} slugs, {len(categories)} categories, {len(data.SEARCH_QUERIES)} queries")
+        self.stdout.write(
+            f"{len(slugs)} slugs, {len(categories)} categories, {len(data.SEARCH_QUERIES)} queries, "
+            f"{len(buyable[: options['pieces']])} pieces to buy"
+        )
