@@ -62,6 +62,7 @@ pg_version="$(psql "$DATABASE_URL" -Atc 'show server_version' 2>/dev/null || ech
 
 echo "== migrate and load the catalog (scale $scale)"
 $py manage.py migrate --noinput -v 0
+$py manage.py migrate --database vault --noinput -v 0
 force=()
 [ "${AURIC_BENCH_FRESH:-0}" = 1 ] && force=(--force)  # rebuild the kept catalog (e.g. after model changes)
 timeout 1800 $py manage.py load_demo_data --scale "$scale" "${force[@]}"

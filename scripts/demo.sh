@@ -8,6 +8,7 @@ port="${PORT:-8000}"
 export AURIC_SECURE_COOKIES=0
 py=.venv/bin/python
 $py manage.py migrate --noinput
+$py manage.py migrate --database vault --noinput
 $py manage.py collectstatic --noinput >/dev/null
 $py manage.py load_demo_data
 $py manage.py ensure_demo_operator

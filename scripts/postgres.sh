@@ -22,6 +22,7 @@ case "$action" in
     as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
       -o "-h 127.0.0.1 -p $port -k $dir $durability -c max_connections=200" start >/dev/null
     as_postgres "$bin/createdb" -h 127.0.0.1 -p "$port" -U auric auric 2>/dev/null || true
+    as_postgres "$bin/createdb" -h 127.0.0.1 -p "$port" -U auric auric_vault 2>/dev/null || true
     echo "postgres://auric@127.0.0.1:$port/auric"
     ;;
   stop)
