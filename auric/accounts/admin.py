@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
-from auric.accounts.models import ApiToken, User
+from auric.accounts.models import ApiToken, PasskeyCredential, StepUpGrant, User
 from auric.accounts.services import revoke_api_token
 
 admin.site.unregister(Group)
@@ -58,3 +58,50 @@ class ApiTokenAdmin(ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         for token in queryset.filter(revoked_at__isnull=True):
             revoke_api_token(token=token)
+
+
+@admin.register(PasskeyCredential)
+class PasskeyCredentialAdmin(ModelAdmin):
+    """Passkeys are registered by shoppers in the browser; staff can see them and delete one when a
+    device is lost. Only public keys are stored (no biometric data)."""
+
+    list_display = ("user", "name", "created_at", "last_used_at", "sign_count", "backed_up")
+    search_fields = ("user__username", "name")
+    fields = (
+        "user",
+        "name",
+        "credential_id",
+        "transports",
+        "aaguid",
+        "sign_count",
+        "backed_up",
+        "created_at",
+        "last_used_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: PasskeyCredential | None = None) -> bool:
+        return False
+
+
+@admin.register(StepUpGrant)
+class StepUpGrantAdmin(ModelAdmin):
+    """Who confirmed which high-value operation, how and when (read-only)."""
+
+    list_display = ("user", "purpose", "method", "granted_at", "expires_at")
+    list_filter = ("purpose", "method")
+    search_fields = ("user__username",)
+    fields = ("user", "purpose", "binding", "method", "credential", "granted_at", "expires_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: StepUpGrant | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: StepUpGrant | None = None) -> bool:
+        return False
