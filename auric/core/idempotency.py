@@ -2,7 +2,8 @@
 
 The same key with the same body, by the same user on the same operation, answers with the first
 answer and the operation runs once; the same key with a different body is refused (422
-`idempotency_key_reused`). Keys live 24 hours.
+`idempotency_key_reused`). Keys live 24 hours (`AURIC_IDEMPOTENCY_TTL_HOURS`); the scheduled job
+`manage.py purge_idempotency_keys` deletes expired ones.
 
 How it holds under concurrency: the key is claimed by inserting its row (unique on user, operation,
 key) in its own short transaction before the operation runs; a concurrent duplicate fails that insert
@@ -121,7 +122,7 @@ def _claim(*, user: Any, operation: str, key: str, digest: str) -> tuple[Idempot
         if existing is None:
             continue  # released meanwhile: claim again
         in_progress = existing.status_code is None
-        if existing.created_at < now - TTL or (in_progress and existing.created_at < now - _stale_after()):
+        if existing.created_at < now - ttl() or (in_progress and existing.created_at < now - _stale_after()):
             IdempotencyKey.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
             continue
         if existing.body_sha256 != digest:
@@ -188,8 +189,20 @@ def idempotent(operation: str) -> Callable[[Callable[..., Any]], Callable[..., A
     return decorate
 
 
-def purge_expired(*, now: Any = None) -> int:
-    """Delete keys older than 24 hours (answers after that run the operation again)."""
-    cutoff = (now or timezone.now()) - TTL
-    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
+def ttl() -> timedelta:
+    """How long a key's answer is kept: `AURIC_IDEMPOTENCY_TTL_HOURS` (24 by default)."""
+    return timedelta(hours=float(getattr(settings, "AURIC_IDEMPOTENCY_TTL_HOURS", TTL.total_seconds() / 3600)))
+
+
+def purge_expired(*, now: Any = None, batch_size: int = 1000) -> int:
+    """Delete the keys older than the TTL (a retry after that runs the operation again); returns how
+    many. Deleted in batches of `batch_size`, each its own short transaction, so a large backlog
+    never holds the table for long. Run by `manage.py purge_idempotency_keys`."""
+    cutoff = (now or timezone.now()) - ttl()
+    deleted = 0
+    while True:
+        batch = list(IdempotencyKey.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return deleted
+        count, _ = IdempotencyKey.objects.filter(pk__in=batch, created_at__lt=cutoff).delete()
+        deleted += count

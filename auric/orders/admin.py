@@ -2,8 +2,9 @@
 the timeline, and actions that call the order and payment services (never saving the model).
 
 Personal data stays masked; the full address is revealed for shipping only on request, through
-`auric.privacy.reveal` (logged), and shown once. Store staff (see `accounts.roles`) see only the
-pickup orders of their own stores.
+`auric.privacy.reveal` (logged), and shown once — with the recipient's name. Store staff (see
+`accounts.roles`) see only the pickup orders of their own stores, and may mark them ready for
+pickup and hand them over (pickup code checked); another store's order is refused with a 403 page.
 """
 
 from __future__ import annotations
@@ -36,8 +37,23 @@ from auric.orders import returns, services
 from auric.orders.models import Order
 from auric.orders.states import State
 
+__all__ = ["OrderAdmin", "may_hand_over"]
+
 CHANGE_ORDER = "orders.change_order"
 ADD_REFUND = "payments.add_refund"
+
+
+def may_hand_over(user: Any, order: Order) -> bool:
+    """Who may mark a pickup order ready and hand it over at the counter: staff with the change
+    permission (operators), and store staff — but only for orders picked up at one of their own
+    stores (`Location.staff`)."""
+    if roles.is_store_scoped(user):
+        return (
+            order.delivery_method == Order.Delivery.PICKUP
+            and order.pickup_location_id is not None
+            and order.pickup_location_id in roles.store_location_ids(user)
+        )
+    return bool(user.has_perm(CHANGE_ORDER))
 
 
 def _to_processing(order: Order, actor: Any) -> None:
@@ -68,8 +84,11 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
                 "fields": (
                     "delivery_method",
                     "pickup_location",
+                    "recipient_masked",
                     "address_masked",
                     "phone_masked",
+                    "is_insured",
+                    "insured_value",
                     "carrier",
                     "tracking_number",
                     "return_window_ends_at",
@@ -135,8 +154,8 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
 
     def _order_context(self, request: HttpRequest, order: Order) -> dict[str, Any]:
         user = request.user
-        at_counter = user.has_perm(CHANGE_ORDER)
-        may_change = at_counter and not roles.is_store_scoped(user)
+        may_change = user.has_perm(CHANGE_ORDER) and not roles.is_store_scoped(user)
+        at_counter = may_hand_over(user, order)
         is_ship = order.delivery_method == Order.Delivery.SHIP
         state = order.state
         return {
@@ -148,7 +167,7 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
             "can_ship": may_change and is_ship and state in (State.PAID, State.PROCESSING),
             "can_deliver": may_change and state == State.SHIPPED,
             "can_ready": at_counter and not is_ship and state in (State.PAID, State.PROCESSING),
-            "can_pick_up": at_counter and state == State.READY_FOR_PICKUP,
+            "can_pick_up": at_counter and not is_ship and state == State.READY_FOR_PICKUP,
             "can_cancel": may_change and state == State.PENDING_PAYMENT,
             "can_refund": user.has_perm(ADD_REFUND)
             and not roles.is_store_scoped(user)
@@ -176,19 +195,37 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _order(
-        self, request: HttpRequest, object_id: int, permission: str | None = CHANGE_ORDER, counter: bool = False
-    ) -> Order:
-        """The order for an action; 403 without the permission, or for store staff outside the
-        counter actions (ready for pickup, picked up, printing)."""
+    def _order(self, request: HttpRequest, object_id: int, permission: str | None = CHANGE_ORDER) -> Order:
+        """The order for an action; 403 without the permission, or for store staff (who may only
+        print and use the counter actions, see `_counter_order`)."""
         if permission and not request.user.has_perm(permission):
             raise PermissionDenied
-        if permission and not counter and roles.is_store_scoped(request.user):
+        if permission and roles.is_store_scoped(request.user):
             raise PermissionDenied
         order = self.get_object(request, str(object_id))  # store scope: 403 for another store's order
         if order is None:
             order = get_object_or_404(Order.objects.none(), pk=object_id)
         return order
+
+    def _counter_order(self, request: HttpRequest, object_id: int) -> Order | HttpResponse:
+        """The order for a counter action (ready for pickup, picked up), or a clear 403 page when the
+        user may not hand it over: store staff only for the pickup orders of their own stores."""
+        order = Order.objects.select_related("pickup_location").filter(pk=object_id).first()
+        if order is None:
+            order = get_object_or_404(Order.objects.none(), pk=object_id)
+        if may_hand_over(request.user, order):
+            return order
+        if not roles.is_store_scoped(request.user):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Not your store's order"),
+            "message": _(
+                "Only the staff of this order's pickup store can hand it over at the counter. Nothing was changed."
+            ),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/orders/order/refused.html", context, status=403)
 
     def _detail(self, order: Order) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
@@ -237,7 +274,9 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
         return self._run(request, order, _("Order shipped."), ship)
 
     def ready_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        order = self._order(request, object_id, counter=True)
+        order = self._counter_order(request, object_id)
+        if not isinstance(order, Order):
+            return order
         if request.method != "POST":
             return self._detail(order)
         if order.delivery_method != Order.Delivery.PICKUP:
@@ -257,7 +296,9 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
         return self._run(request, order, _("Order ready for pickup."), ready)
 
     def picked_up_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        order = self._order(request, object_id, counter=True)
+        order = self._counter_order(request, object_id)
+        if not isinstance(order, Order):
+            return order
         if request.method != "POST":
             return self._detail(order)
         code = self._text(request, "pickup_code")
@@ -323,12 +364,16 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
             return self._detail(order)
         address = privacy.reveal(order.address_token, "ship_parcel", actor=request.user)
         phone = privacy.reveal(order.phone_token, "ship_parcel", actor=request.user) if order.phone_token else ""
+        recipient = (
+            privacy.reveal(order.recipient_token, "ship_parcel", actor=request.user) if order.recipient_token else ""
+        )
         context = {
             **self.admin_site.each_context(request),
             "title": _("Shipping address of %(number)s") % {"number": order.number},
             "order": order,
             "address": address,
             "phone": phone,
+            "recipient": recipient,
             "opts": self.model._meta,
         }
         response = TemplateResponse(request, "admin/orders/order/reveal_address.html", context)

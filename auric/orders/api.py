@@ -15,7 +15,6 @@ from ninja import Field, Query, Router, Schema
 
 from auric.accounts.auth import API_AUTH
 from auric.api import READ_ERRORS, WRITE_ERRORS, DecimalStr, Page, PageQuery, errors, page_of, text
-from auric.checkout.shipping import shipping_quote
 from auric.core.errors import NotFound
 from auric.orders import services
 from auric.orders.models import Order, OrderDiscount, OrderLine, OrderTransition
@@ -83,11 +82,13 @@ class OrderDetail(Schema):
     discount_total: DecimalStr
     shipping_total: DecimalStr
     insured_shipping: bool
+    insured_value: DecimalStr | None = Field(None, description="The goods value the carrier insures")
     total: DecimalStr = Field(..., description="到手价: subtotal − discounts + shipping")
     refunded_total: DecimalStr
     delivery_method: str
     pickup_store: StoreOut | None
     pickup_code: str = Field("", description="Shown once the order is paid")
+    recipient: str = Field("", description="Masked name of who receives the parcel")
     address: str = Field("", description="Masked")
     phone: str = Field("", description="Masked")
     invoice: dict[str, Any]
@@ -113,8 +114,8 @@ def order_detail(order: Order) -> OrderDetail:
         subtotal=order.subtotal,
         discount_total=order.discount_total,
         shipping_total=order.shipping_total,
-        insured_shipping=order.delivery_method == Order.Delivery.SHIP
-        and shipping_quote(method="ship", goods_value=order.subtotal - order.discount_total).insured,
+        insured_shipping=order.is_insured,
+        insured_value=order.insured_value,
         total=order.total,
         refunded_total=order.refunded_total,
         delivery_method=order.delivery_method,
@@ -122,6 +123,7 @@ def order_detail(order: Order) -> OrderDetail:
         if pickup
         else None,
         pickup_code=order.pickup_code if order.state in services.PAID_STATES else "",
+        recipient=order.recipient_masked,
         address=order.address_masked,
         phone=order.phone_masked,
         invoice={k: v for k, v in order.invoice.items() if k != "tax_id_token"},

@@ -38,6 +38,12 @@ class Order(models.Model):
     address_masked = models.CharField(max_length=200, blank=True)
     phone_token = models.CharField(max_length=40, blank=True)
     phone_masked = models.CharField(max_length=30, blank=True)
+    # Who receives the parcel (the address's name), kept through privacy like the address.
+    recipient_token = models.CharField(max_length=40, blank=True)
+    recipient_masked = models.CharField(max_length=120, blank=True)
+    # Insured shipping: the goods value (after discounts) the carrier insures, in the order currency.
+    is_insured = models.BooleanField(default=False)
+    insured_value = money_field(null=True, blank=True)
     invoice = models.JSONField(default=dict, blank=True)
     customised_confirmed = models.BooleanField(default=False)
     pickup_code = models.CharField(max_length=8, blank=True)
@@ -56,6 +62,11 @@ class Order(models.Model):
             models.CheckConstraint(condition=models.Q(total__gte=0), name="order_total_not_negative"),
             models.CheckConstraint(
                 condition=models.Q(refunded_total__lte=models.F("total")), name="order_refund_within_total"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_insured=False, insured_value__isnull=True)
+                | models.Q(is_insured=True, insured_value__gte=0),
+                name="order_insured_value_iff_insured",
             ),
         ]
 

@@ -19,7 +19,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from auric import privacy
@@ -364,35 +363,52 @@ def receive_return(
 def refund_return(*, return_request: ReturnRequest, actor: Any = None) -> ReturnRequest:
     """Give the money for the returned lines back through the payment provider (received → refunded).
 
-    The return is claimed first (conditional update), so a double click refunds once; the provider is
-    called outside any transaction (as payments does); a refusal puts the return back to received.
-    `payments.refund_payment` records the refund on the order (`record_refund`: a refund reaching the
-    total moves the order to refunded); each returned line's refunded_amount is then raised here.
+    `payments.refund_payment` books a pending refund keyed "return:<id>", asks the provider outside
+    any transaction, then in ONE transaction records the refund on the order (`record_refund`: a
+    refund reaching the total moves the order to refunded), raises each returned line's
+    refunded_amount and moves this return to refunded. The return stays received until then, so a
+    process that dies around the provider call leaves a pending refund that calling this again
+    resumes — the money is neither lost nor given twice. Calling it for a refunded return returns it
+    unchanged; a provider refusal leaves the return received (the refund is marked failed).
     """
     from auric.payments.services import refund_payment
 
-    with transaction.atomic():
-        request = _move(
-            return_request, (ReturnRequest.State.RECEIVED,), ReturnRequest.State.REFUNDED, refunded_at=timezone.now()
+    current = ReturnRequest.objects.get(pk=return_request.pk)
+    if current.state == ReturnRequest.State.REFUNDED:
+        _copy_refunded(current, return_request)
+        return return_request
+    if return_request.state != ReturnRequest.State.RECEIVED or current.state != ReturnRequest.State.RECEIVED:
+        state = current.state if current.state != ReturnRequest.State.RECEIVED else return_request.state
+        raise IllegalReturnMove(f"A return that is {state} cannot become refunded.", state=state)
+    order = Order.objects.get(pk=current.order_id)
+    line_amounts = {rl.order_line_id: Money(rl.amount, current.currency) for rl in current.lines.all()}
+
+    def mark_refunded(refund: Any) -> None:
+        _move(
+            current,
+            (ReturnRequest.State.RECEIVED,),
+            ReturnRequest.State.REFUNDED,
+            refunded_at=timezone.now(),
+            refund_reference=f"{refund.pk}:{refund.provider_reference}"[:80],
         )
-    order = Order.objects.get(pk=request.order_id)
-    try:
-        refund = refund_payment(
-            order=order,
-            amount=Money(request.amount, request.currency),
-            reason=f"return {request.pk} of order {order.number}",
-            actor=actor,
-        )
-    except Exception:
-        ReturnRequest.objects.filter(pk=request.pk, state=ReturnRequest.State.REFUNDED).update(
-            state=ReturnRequest.State.RECEIVED, refunded_at=None
-        )
-        request.state, request.refunded_at = ReturnRequest.State.RECEIVED, None
-        raise
-    with transaction.atomic():
-        reference = f"{refund.pk}:{refund.provider_reference}"[:80]
-        ReturnRequest.objects.filter(pk=request.pk).update(refund_reference=reference)
-        request.refund_reference = reference
-        for rl in request.lines.all():
-            OrderLine.objects.filter(pk=rl.order_line_id).update(refunded_amount=F("refunded_amount") + rl.amount)
-    return request
+
+    refund_payment(
+        order=order,
+        amount=Money(current.amount, current.currency),
+        reason=f"return {current.pk} of order {order.number}",
+        actor=actor,
+        key=f"return:{current.pk}",
+        line_amounts=line_amounts,
+        on_refunded=mark_refunded,
+    )
+    current.refresh_from_db()
+    _copy_refunded(current, return_request)
+    return return_request
+
+
+def _copy_refunded(source: ReturnRequest, target: ReturnRequest) -> None:
+    target.state, target.refunded_at, target.refund_reference = (
+        source.state,
+        source.refunded_at,
+        source.refund_reference,
+    )

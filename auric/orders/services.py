@@ -184,12 +184,17 @@ def place_order(
         quote = shipping_quote(method=delivery.method, goods_value=subtotal - discount)
         totals = order_totals(line_totals, discount, quote.fee)
 
-        address_token = address_masked = phone_token = phone_masked = ""
+        address_token = address_masked = phone_token = phone_masked = recipient_token = recipient_masked = ""
         if delivery.method == Order.Delivery.SHIP:
             address_token = privacy.store("address", delivery.address)
             address_masked = privacy.masked(address_token)
             phone_token = privacy.store("phone", delivery.address["phone"])
             phone_masked = privacy.masked(phone_token)
+            # The parcel label and the packing slip name the recipient: kept as its own value so
+            # it can be shown masked (and revealed for shipping) without the whole address.
+            if delivery.address.get("name"):
+                recipient_token = privacy.store("name", delivery.address["name"])
+                recipient_masked = privacy.masked(recipient_token)
         elif delivery.contact_phone:
             phone_token = privacy.store("phone", delivery.contact_phone)
             phone_masked = privacy.masked(phone_token)
@@ -207,6 +212,10 @@ def place_order(
             address_masked=address_masked,
             phone_token=phone_token,
             phone_masked=phone_masked,
+            recipient_token=recipient_token,
+            recipient_masked=recipient_masked[:120],
+            is_insured=quote.insured,
+            insured_value=totals.subtotal - totals.discount if quote.insured else None,
             invoice=_clean_invoice(invoice),
             customised_confirmed=customised_confirmed,
             pickup_code=new_pickup_code() if pickup else "",

@@ -62,6 +62,11 @@ class Refund(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     provider_reference = models.CharField(max_length=100, blank=True)
     reason = models.CharField(max_length=300)
+    # What the refund is for (e.g. "return:12"): a retry with the same key resumes this refund instead
+    # of starting another, so a process that died around the provider call cannot refund twice.
+    key = models.CharField(max_length=80, blank=True)
+    # {order line id: amount} given back per line; recorded on the lines with the refund, in one transaction.
+    line_amounts = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -70,7 +75,15 @@ class Refund(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive"),
+            # One live (pending or succeeded) refund per key; a failed one may be tried again.
+            models.UniqueConstraint(
+                fields=["payment", "key"],
+                condition=~models.Q(key="") & ~models.Q(state="failed"),
+                name="refund_key_once_per_payment",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"refund {self.amount} {self.currency} of {self.payment_id} ({self.state})"

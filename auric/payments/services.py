@@ -6,22 +6,25 @@ Orders are changed only through `auric.orders.services` (`mark_paid`, `record_re
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from auric.accounts import stepup
 from auric.core import events
 from auric.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from auric.core.money import Money
 from auric.orders import services as order_services
-from auric.orders.models import Order
+from auric.orders.models import Order, OrderLine
 from auric.orders.states import State
 from auric.payments import events as payment_events
 from auric.payments.models import Payment, ProviderCallback, Refund
-from auric.payments.providers.base import CallbackEvent, ProviderError, get_provider
+from auric.payments.providers.base import CallbackEvent, ProviderError, RefundResult, get_provider
 
 
 class OrderNotPayable(Conflict):
@@ -43,14 +46,33 @@ def _actor(actor: Any) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
+def payee(provider: str) -> str:
+    """Who receives the money, as the shopper confirms it in a step-up: the merchant and the channel."""
+    return f"{settings.AURIC_PAYEE} ({provider})"
+
+
+def require_payment_step_up(*, order: Order, provider: str) -> None:
+    """A payment of ≥ AURIC_STEP_UP_THRESHOLD needs a fresh step-up of the order's owner bound to
+    this order's number, total, currency and payee (COMPLIANCE D2); StepUpRequired (403) otherwise."""
+    amount = Money(order.total, order.currency)
+    if not stepup.needs_step_up(amount):
+        return
+    if order.user is None:
+        raise stepup.StepUpRequired("Orders of this value can only be paid from a signed-in account.")
+    binding = stepup.payment_binding(order_number=order.number, amount=amount, payee=payee(provider))
+    stepup.require_step_up(user=order.user, purpose="payment", binding=binding)
+
+
 def start_payment(*, order: Order, provider: str, actor: Any = None) -> Payment:
     """Open a payment of the order's total with a provider; `payment.redirect_url` (or
-    `qr_payload`) is where the shopper pays. Only an order in pending_payment can be paid."""
+    `qr_payload`) is where the shopper pays. Only an order in pending_payment can be paid, and a
+    high-value one only after the shopper stepped up for exactly this payment."""
     channel = get_provider(provider)
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.state != State.PENDING_PAYMENT:
             raise OrderNotPayable(f"Order {locked.number} is {locked.state}, not pending_payment")
+        require_payment_step_up(order=locked, provider=provider)
         payment = Payment.objects.create(
             order=locked,
             provider=provider,
@@ -190,60 +212,180 @@ def succeeded_payment(order: Order) -> Payment | None:
     return order.payments.filter(state=Payment.State.SUCCEEDED).order_by("completed_at").first()
 
 
-def refund_payment(*, order: Order, amount: Money, reason: str, actor: Any = None) -> Refund:
-    """Refund (part of) what the order's payment took, through its provider, then record it on the
-    order (`orders.services.record_refund`; a full refund moves the order to refunded).
+def refund_payment(
+    *,
+    order: Order,
+    amount: Money,
+    reason: str,
+    actor: Any = None,
+    key: str = "",
+    line_amounts: Mapping[int, Money] | None = None,
+    on_refunded: Callable[[Refund], None] | None = None,
+) -> Refund:
+    """Refund (part of) what the order's payment took, through its provider, and record it on the
+    order (`orders.services.record_refund`: a refund reaching the total moves the order to refunded).
 
-    Two short transactions around the provider call, so no row lock is held while the channel
-    answers: the first checks the amount under the payment's lock and books a pending refund (which
-    counts against what is left to refund), the second records the channel's answer.
+    Three steps, so no row lock is held while the channel answers and no crash loses or doubles money:
+    1. book: under the payment's lock, check the amount against what is left and book a *pending*
+       refund (it counts against what is left to refund);
+    2. ask the provider (outside any transaction);
+    3. settle, in ONE transaction: the refund succeeded, the order's refunded total, each line's
+       refunded amount (`line_amounts`, {order line id: Money}, adding up to `amount`), the event,
+       and `on_refunded(refund)` (a return marks itself refunded there).
+
+    `key` names what the refund is for (e.g. "return:12"). Calling again with the same key returns
+    the succeeded refund unchanged, or resumes the pending one left by a process that died between
+    steps 1 and 3: the provider is asked again for the SAME refund (channels de-duplicate by the
+    merchant's refund number, passed as `refund_id` to providers that take it) and step 3 runs once.
+    A provider refusal marks the refund failed (a later call with the key starts a new one).
     """
     if not reason.strip():
         raise ValidationFailed("A refund needs a reason", errors={"reason": ["required"]})
     if amount.amount <= 0:
         raise ValidationFailed("A refund amount must be positive", errors={"amount": ["must be positive"]})
+    if len(key) > 80:
+        raise ValidationFailed("A refund key has at most 80 characters", errors={"key": ["at most 80 characters"]})
+    lines = _line_amounts_json(amount, line_amounts)
+    refund = _book_refund(order=order, amount=amount, reason=reason, actor=actor, key=key, lines=lines)
+    if refund.state == Refund.State.SUCCEEDED:
+        return refund  # the same key, already refunded: nothing more to do
+    payment = refund.payment
+    try:
+        result = _ask_provider(payment, refund)
+    except (ProviderError, DomainError) as exc:
+        _fail(refund, "")
+        raise RefundRefused(f"The provider refused the refund: {exc}") from exc
+    if not result.succeeded:
+        _fail(refund, result.provider_reference)
+        raise RefundRefused(f"The provider refused the refund: {result.detail}")
+    return _settle_refund(
+        refund=refund, order=order, provider_reference=result.provider_reference, actor=actor, on_refunded=on_refunded
+    )
+
+
+def _line_amounts_json(amount: Money, line_amounts: Mapping[int, Money] | None) -> dict[str, str]:
+    """Checked before any money moves: the per-line amounts are in the refund's currency, not
+    negative, and add up to the refund."""
+    if not line_amounts:
+        return {}
+    if any(m.currency != amount.currency or m.amount < 0 for m in line_amounts.values()):
+        raise ValidationFailed(
+            "Line amounts are non-negative, in the refund's currency",
+            errors={"line_amounts": [f"non-negative amounts in {amount.currency}"]},
+        )
+    if sum((m.amount for m in line_amounts.values()), Decimal(0)) != amount.amount:
+        raise ValidationFailed(
+            "Line amounts must add up to the refund", errors={"line_amounts": ["must add up to the amount"]}
+        )
+    return {str(line_id): format(m.amount, "f") for line_id, m in sorted(line_amounts.items())}
+
+
+def _book_refund(*, order: Order, amount: Money, reason: str, actor: Any, key: str, lines: dict[str, str]) -> Refund:
+    """Step 1: the pending refund (or, for a known key, the refund already booked under it)."""
     with transaction.atomic():
         payment = succeeded_payment(order)
         if payment is None:
             raise RefundRefused(f"Order {order.number} has no succeeded payment")
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        payment = Payment.objects.select_for_update().select_related("order").get(pk=payment.pk)
         if amount.currency != payment.currency:
             raise ValidationFailed(
                 f"The payment was in {payment.currency}", errors={"amount": [f"currency must be {payment.currency}"]}
             )
-        booked = payment.refunds.exclude(state=Refund.State.FAILED).aggregate(total=Sum("amount"))["total"]
-        left = payment.amount - (booked or Decimal(0))
+        if key:
+            booked = payment.refunds.filter(key=key).exclude(state=Refund.State.FAILED).first()
+            if booked is not None:
+                if booked.amount != amount.amount or booked.line_amounts != lines:
+                    raise RefundRefused(
+                        f"Refund {key!r} was booked for {booked.amount} {booked.currency} with other lines",
+                        errors={"key": ["already used for a different refund"]},
+                    )
+                return booked
+        if payment.order.state not in order_services.PAID_STATES:
+            raise RefundRefused(f"Order {order.number} is {payment.order.state}: nothing to refund")
+        _check_lines(payment, lines)
+        taken = payment.refunds.exclude(state=Refund.State.FAILED).aggregate(total=Sum("amount"))["total"]
+        left = payment.amount - (taken or Decimal(0))
         if amount.amount > left:
             raise RefundRefused(
                 f"Only {left} {payment.currency} of this payment is left to refund", errors={"amount": [f"≤ {left}"]}
             )
-        refund = Refund.objects.create(
+        return Refund.objects.create(
             payment=payment,
             amount=amount.amount,
             currency=amount.currency,
             reason=reason[:300],
+            key=key,
+            line_amounts=lines,
             created_by=_actor(actor),
         )
-    try:
-        result = get_provider(payment.provider).refund(payment, amount)
-    except (ProviderError, DomainError) as exc:
-        Refund.objects.filter(pk=refund.pk).update(state=Refund.State.FAILED, completed_at=timezone.now())
-        raise RefundRefused(f"The provider refused the refund: {exc}") from exc
-    if not result.succeeded:
-        Refund.objects.filter(pk=refund.pk).update(
-            state=Refund.State.FAILED, provider_reference=result.provider_reference, completed_at=timezone.now()
-        )
-        raise RefundRefused(f"The provider refused the refund: {result.detail}")
+
+
+def _check_lines(payment: Payment, lines: dict[str, str]) -> None:
+    """Before any money moves: each line is the order's, and what it was paid covers this refund on
+    top of what it has refunded and what pending refunds will refund (record_refund re-checks)."""
+    if not lines:
+        return
+    pending: dict[str, Decimal] = {}
+    for booked in payment.refunds.filter(state=Refund.State.PENDING).values_list("line_amounts", flat=True):
+        for line_id, value in booked.items():
+            pending[line_id] = pending.get(line_id, Decimal(0)) + Decimal(value)
+    found = {
+        str(line.pk): line
+        for line in OrderLine.objects.filter(order_id=payment.order_id, pk__in=[int(k) for k in lines])
+    }
+    errors: dict[str, list[str]] = {}
+    for line_id, value in lines.items():
+        line = found.get(line_id)
+        if line is None:
+            errors[f"line_amounts.{line_id}"] = ["not a line of this order"]
+            continue
+        left = line.line_total - line.discount - line.refunded_amount - pending.get(line_id, Decimal(0))
+        if Decimal(value) > left:
+            errors[f"line_amounts.{line_id}"] = [f"≤ {left}"]
+    if errors:
+        raise RefundRefused("The refund would exceed what a line was paid", errors=errors)
+
+
+def _ask_provider(payment: Payment, refund: Refund) -> RefundResult:
+    """Step 2. Channels de-duplicate refunds by the merchant's refund number (Alipay out_request_no,
+    WeChat Pay out_refund_no); every attempt sends this refund's, so resuming a pending refund
+    cannot give the money back twice."""
+    channel = get_provider(payment.provider)
+    return channel.refund(payment, Money(refund.amount, refund.currency), refund_id=f"auric-refund-{refund.pk}")
+
+
+def _fail(refund: Refund, provider_reference: str) -> None:
+    Refund.objects.filter(pk=refund.pk, state=Refund.State.PENDING).update(
+        state=Refund.State.FAILED, provider_reference=provider_reference[:100], completed_at=timezone.now()
+    )
+
+
+def _settle_refund(
+    *,
+    refund: Refund,
+    order: Order,
+    provider_reference: str,
+    actor: Any,
+    on_refunded: Callable[[Refund], None] | None,
+) -> Refund:
+    """Step 3, one transaction: the refund, the order, its lines, the event and `on_refunded`. A
+    concurrent attempt that settled the same refund first wins; this one changes nothing."""
     with transaction.atomic():
+        refund = Refund.objects.select_for_update().select_related("payment").get(pk=refund.pk)
+        if refund.state == Refund.State.SUCCEEDED:
+            return refund
+        payment = refund.payment
+        amount = Money(refund.amount, refund.currency)
         refund.state = Refund.State.SUCCEEDED
-        refund.provider_reference = result.provider_reference
+        refund.provider_reference = provider_reference[:100]
         refund.completed_at = timezone.now()
         refund.save(update_fields=["state", "provider_reference", "completed_at"])
         order_services.record_refund(
             order=Order.objects.get(pk=order.pk),
             amount=amount,
-            reference=f"{payment.provider}:{result.provider_reference}",
+            reference=f"{payment.provider}:{provider_reference}",
             actor=actor,
+            line_amounts={int(k): Money(Decimal(v), refund.currency) for k, v in refund.line_amounts.items()},
         )
         events.publish(
             payment_events.REFUND_SUCCEEDED,
@@ -254,7 +396,11 @@ def refund_payment(*, order: Order, amount: Money, reason: str, actor: Any = Non
                 "number": order.number,
                 "amount": format(amount.amount, "f"),
                 "currency": amount.currency,
+                "key": refund.key,
+                "line_amounts": refund.line_amounts,
             },
             aggregate=f"payments.payment:{payment.pk}",
         )
+        if on_refunded is not None:
+            on_refunded(refund)
     return refund

@@ -77,8 +77,9 @@ class PaymentProvider(Protocol):
         """The channel's view of the payment: created, succeeded, failed or abandoned."""
         ...
 
-    def refund(self, payment: Payment, amount: Money) -> RefundResult:
-        """Return (part of) a succeeded payment to the payer."""
+    def refund(self, payment: Payment, amount: Money, *, refund_id: str) -> RefundResult:
+        """Return (part of) a succeeded payment to the payer. `refund_id` is the merchant's refund
+        number: asked again with the same one, the channel answers with the first refund."""
         ...
 
 

@@ -141,8 +141,10 @@ class SandboxProvider:
         # The sandbox keeps no books of its own: its view is what its callbacks said.
         return str(payment.state)
 
-    def refund(self, payment: Payment, amount: Money) -> RefundResult:
-        return RefundResult(provider_reference=f"sbx_rf_{secrets.token_hex(10)}", succeeded=True)
+    def refund(self, payment: Payment, amount: Money, *, refund_id: str) -> RefundResult:
+        # Like a real channel, one refund number is one refund: asked again, the same answer.
+        digest = hmac.new(secret(), f"refund:{payment.pk}:{refund_id}".encode(), hashlib.sha256).hexdigest()
+        return RefundResult(provider_reference=f"sbx_rf_{digest[:20]}", succeeded=True)
 
 
 def _parse_body(raw_body: bytes) -> CallbackEvent:
