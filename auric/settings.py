@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication (a signed-in account is its own client), before any view runs.
+    "auric.core.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -122,8 +124,30 @@ else:
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", SQLITE_OPTIONS)
+# The personal-data vault has its own database (docs/privacy.md): a second SQLite file by default; on
+# PostgreSQL the same server's "<name>_vault" database unless AURIC_VAULT_DATABASE_URL names another
+# (production: a separate database and role, so the commerce role cannot read it).
+if _vault_database_url := os.environ.get("AURIC_VAULT_DATABASE_URL"):
+    DATABASES["vault"] = dj_database_url.parse(_vault_database_url, conn_max_age=60)
+    DATABASES["vault"]["CONN_HEALTH_CHECKS"] = True
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["vault"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "vault.sqlite3")}
+else:
+    DATABASES["vault"] = {**DATABASES["default"], "NAME": f"{DATABASES['default']['NAME']}_vault"}
+if DATABASES["vault"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["vault"].setdefault("OPTIONS", SQLITE_OPTIONS)
 if test_name := os.environ.get("AURIC_TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": test_name}
+    DATABASES["vault"]["TEST"] = {"NAME": f"{test_name}_vault"}
+DATABASE_ROUTERS = ["auric.privacy.routers.VaultRouter"]
+# Vault keys: base64 32-byte keys from the environment (comma-separated, current first) or from files
+# (one a line, current first); empty means dev keys generated under VAR_DIR/vault-keys/ on first use.
+AURIC_VAULT_KEK = os.environ.get("AURIC_VAULT_KEK", "")
+AURIC_VAULT_KEK_FILE = os.environ.get("AURIC_VAULT_KEK_FILE", "")
+AURIC_VAULT_INDEX_KEY = os.environ.get("AURIC_VAULT_INDEX_KEY", "")
+AURIC_VAULT_INDEX_KEY_FILE = os.environ.get("AURIC_VAULT_INDEX_KEY_FILE", "")
+# A class with from_settings() implementing auric.privacy.keys.KeyProvider (e.g. a cloud KMS adapter).
+AURIC_VAULT_KEY_PROVIDER = os.environ.get("AURIC_VAULT_KEY_PROVIDER", "auric.privacy.keys.LocalKeyProvider")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -141,6 +165,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2id first; older PBKDF2 hashes still verify and are re-hashed with Argon2 at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+# --- Login throttling, passkeys (WebAuthn) and step-up (docs/authentication.md) ------------
+AURIC_LOGIN_MAX_FAILURES = 5  # per account name within the window, then locked
+AURIC_LOGIN_MAX_FAILURES_PER_IP = 30  # per client IP within the window, then locked
+AURIC_LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+AURIC_LOGIN_LOCKOUT_SECONDS = 15 * 60
+AURIC_WEBAUTHN_RP_ID = os.environ.get("AURIC_WEBAUTHN_RP_ID", "localhost")
+AURIC_WEBAUTHN_RP_NAME = os.environ.get("AURIC_WEBAUTHN_RP_NAME", "Auric")
+AURIC_WEBAUTHN_ORIGINS = os.environ.get("AURIC_WEBAUTHN_ORIGINS", "http://localhost:8000").split(",")
+AURIC_WEBAUTHN_CHALLENGE_SECONDS = 300  # at most 5 minutes (COMPLIANCE D2)
+AURIC_STEP_UP_THRESHOLD = "100000.00"  # Decimal text (as AURIC_SHIPPING_FEE); totals at or above need step-up
+AURIC_STEP_UP_THRESHOLD_CURRENCY = "CNY"
+AURIC_STEP_UP_GRANT_MINUTES = 5  # how long a step-up grant stays fresh
+AURIC_PAYEE = os.environ.get("AURIC_PAYEE", "Auric")  # the merchant a step-up for a payment names
 LOGIN_URL = "storefront:login"
 LOGIN_REDIRECT_URL = "storefront:home"
 LOGOUT_REDIRECT_URL = "storefront:home"
@@ -157,10 +202,68 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if env_bool("AURIC_HTTPS", False):
+    # Production behind TLS (docs/security.md): redirect, HSTS for a year on every subdomain,
+    # and the preload flag (which only makes the domain eligible; submitting it is a manual step).
     SECURE_SSL_REDIRECT = True
-    SECURE_HSTS_SECONDS = 31536000
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # probes talk plain HTTP inside the cluster
+    SECURE_HSTS_SECONDS = int(os.environ.get("AURIC_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("AURIC_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("AURIC_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content Security Policy (django-csp, ADR 0006): strict on the storefront, no inline code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "connect-src": ["'self'", "blob:", "data:"],
+        "worker-src": ["'self'", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# The back office (unfold, Alpine.js) and Swagger UI need inline script and eval: own origin only.
+CONTENT_SECURITY_POLICY_RELAXED = {
+    "PATH_PREFIXES": ["/admin/", "/api/v1/docs", "/api/docs"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'unsafe-inline'", "'unsafe-eval'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Rate limits (auric/core/ratelimit.py, docs/security.md): per client — the signed-in account,
+# else the IP — in the default cache (Redis in production). AURIC_RATE_LIMITS=0 turns all off.
+AURIC_RATE_LIMITS = env_bool("AURIC_RATE_LIMITS", True)
+# How many reverse proxies append to X-Forwarded-For in front of the app; 0: use REMOTE_ADDR.
+AURIC_RATE_TRUSTED_PROXIES = int(os.environ.get("AURIC_RATE_TRUSTED_PROXIES", "0"))
+# A bearer token counts as its account only if this resolves it to an active user.
+AURIC_RATE_BEARER_RESOLVER = "auric.accounts.services.authenticate_api_token"
+# (methods, path regex, bucket, rate); rows with the same bucket share one counter.
+AURIC_RATE_RULES = [
+    ("POST", r"^/api/v1/auth/", "auth", "10/m"),
+    ("POST", r"^/account/(login|register)/$", "auth", "10/m"),
+    ("POST", r"^/api/v1/checkout$", "checkout", "10/m"),
+    ("POST", r"^/checkout/$", "checkout", "10/m"),
+    ("GET", r"^/search$", "search", "60/m"),
+    ("GET", r"^/api/v1/search$", "search", "60/m"),
+    ("POST", r"^/api/v1/payments/[^/]+/webhook$", "webhook", "300/m"),
+]
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

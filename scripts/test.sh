@@ -16,6 +16,17 @@ echo "== lint, types, migrations"
 .venv/bin/mypy auric
 $py manage.py makemigrations --check --dry-run >/dev/null || { echo "Missing migrations: run manage.py makemigrations"; exit 1; }
 
+echo "== security scan (bandit: medium and high severity)"
+.venv/bin/bandit -q -r auric -ll
+
+echo "== dependency audit (pip-audit: known vulnerabilities in the runtime pins)"
+# Fails on any known vulnerability. PyPI's per-version JSON (the advisory source) is not served
+# on every network: a package it cannot look up is reported and skipped, unless
+# AURIC_AUDIT_STRICT=1, which also fails the build on a package that could not be audited.
+audit_flags=(--no-deps --progress-spinner off)
+[ "${AURIC_AUDIT_STRICT:-0}" = "1" ] && audit_flags+=(--strict)
+.venv/bin/pip-audit -r requirements/base.txt "${audit_flags[@]}"
+
 echo "== tests on SQLite"
 .venv/bin/pytest -p no:cacheprovider "$@"
 

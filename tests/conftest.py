@@ -5,6 +5,46 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+_DB_FIXTURES = {"db", "transactional_db", "live_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every database test may touch the personal-data vault (placing an order stores an address),
+    so each gets the `vault` alias beside the ones it asks for."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None and not _DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            continue
+        kwargs = dict(marker.kwargs) if marker else {}
+        if marker and marker.args:
+            kwargs.setdefault("transaction", marker.args[0])
+        databases = kwargs.get("databases")
+        if databases == "__all__":
+            continue
+        kwargs["databases"] = [*dict.fromkeys([*(databases or ["default"]), "vault"])]
+        item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stray_vault_sessions_ended(django_db_setup, django_db_blocker):
+    """Worker threads in concurrency tests close their `default` connection only; on PostgreSQL their
+    `vault` connections would keep the vault test database from being dropped at the end."""
+    yield
+    from django.db import DatabaseError, connections
+
+    vault = connections["vault"]
+    if vault.vendor != "postgresql" or not str(vault.settings_dict["NAME"]).startswith("test"):
+        return
+    with django_db_blocker.unblock():
+        try:
+            with vault.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+        except DatabaseError:
+            pass
+
 
 @pytest.fixture
 def on_postgres() -> bool:

@@ -10,9 +10,13 @@ from auric.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = False
+# The suite calls the same endpoints many times; rate-limit tests turn limits on with override_settings.
+AURIC_RATE_LIMITS = False
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 
 # SQLite tests use a file database, not the shared in-memory one: concurrency tests need real
 # connections per thread with SQLite's file locking (busy timeout, IMMEDIATE transactions).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and "TEST" not in DATABASES["default"]:  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(VAR_DIR, f"test-{os.getpid()}.sqlite3")}  # noqa: F405
+if DATABASES["vault"]["ENGINE"] == "django.db.backends.sqlite3" and "TEST" not in DATABASES["vault"]:  # noqa: F405
+    DATABASES["vault"]["TEST"] = {"NAME": os.path.join(VAR_DIR, f"test-{os.getpid()}-vault.sqlite3")}  # noqa: F405

@@ -321,14 +321,14 @@ def _tsquery(tokens: Sequence[str]) -> str:
 def _text_condition(tokens: Sequence[str]) -> Q:
     vendor = connection.vendor
     if vendor == "sqlite":
-        sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608 - constant name
-        return Q(id__in=RawSQL(sql, (_fts5_match(tokens),)))  # noqa: S611 - parameters bound
+        sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # nosec B608 # noqa: S608 - constant name
+        return Q(id__in=RawSQL(sql, (_fts5_match(tokens),)))  # nosec B611 # noqa: S611 - parameters bound
     if vendor == "postgresql":
         sql = (
             # tsv: the stored to_tsvector('simple', text) of migration 0005, GIN-indexed
             "SELECT style_id FROM catalog_searchdocument WHERE tsv @@ to_tsquery('simple'::regconfig, %s)"
         )
-        return Q(id__in=RawSQL(sql, (_tsquery(tokens),)))  # noqa: S611 - parameters bound
+        return Q(id__in=RawSQL(sql, (_tsquery(tokens),)))  # nosec B611 # noqa: S611 - parameters bound
     condition = Q()
     for token in tokens:
         condition &= Q(search_document__text__icontains=token)
@@ -340,17 +340,17 @@ def _rank(tokens: Sequence[str]) -> tuple[RawSQL, bool] | None:
     vendor = connection.vendor
     if vendor == "sqlite":
         sql = (
-            f"SELECT bm25({FTS_TABLE}) FROM {FTS_TABLE} "  # noqa: S608 - constant name
+            f"SELECT bm25({FTS_TABLE}) FROM {FTS_TABLE} "  # nosec B608 # noqa: S608 - constant name
             f"WHERE {FTS_TABLE} MATCH %s AND rowid = catalog_style.id"
         )
-        return RawSQL(sql, (_fts5_match(tokens),)), False  # noqa: S611 - parameters bound
+        return RawSQL(sql, (_fts5_match(tokens),)), False  # nosec B611 # noqa: S611 - parameters bound
     if vendor == "postgresql":
         sql = (
             # the stored vector: ts_rank no longer re-parses the text of every matching document
             "SELECT ts_rank(d.tsv, to_tsquery('simple'::regconfig, %s)) "
             "FROM catalog_searchdocument d WHERE d.style_id = catalog_style.id"
         )
-        return RawSQL(sql, (_tsquery(tokens),)), True  # noqa: S611 - parameters bound
+        return RawSQL(sql, (_tsquery(tokens),)), True  # nosec B611 # noqa: S611 - parameters bound
     return None
 
 
@@ -644,7 +644,7 @@ def _store_facet_sql() -> str:
     piece_t, stock_t, location_t = (q(m._meta.db_table) for m in (Piece, stock, location))
     stock_piece, stock_location = (q(str(cast(Field, stock._meta.get_field(f)).column)) for f in ("piece", "location"))
     return (
-        f"SELECT l.{q('code')}, l.{q('name')}, l.{q('name_en')}, c.n FROM ("  # noqa: S608 - model names only
+        f"SELECT l.{q('code')}, l.{q('name')}, l.{q('name_en')}, c.n FROM ("  # nosec B608 # noqa: S608 - model names only
         f" SELECT ps.{stock_location} AS location_id, COUNT(DISTINCT p.{q('style_id')}) AS n"
         f" FROM {piece_t} p INNER JOIN {stock_t} ps ON ps.{stock_piece} = p.{q('id')}"
         f" WHERE ps.{q('status')} = %s AND p.{q('style_id')} IN ({{styles}})"

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from auric.accounts import stepup
 from auric.catalog.models import Piece
 from auric.checkout import services as checkout
 from auric.checkout.shipping import DeliveryChoice
@@ -187,13 +188,41 @@ def _unavailable_text(exc: DomainError) -> str:
     return _("The order could not be placed: %(reason)s") % {"reason": exc.detail}
 
 
+def _step_up_with_code(request: HttpRequest, required: stepup.StepUpRequired, code: str) -> None:
+    """The no-JavaScript path: a code from the authenticator app, posted with the pay form."""
+    problem = required.problem()
+    challenge = stepup.begin_step_up(user=request.user, purpose=problem["purpose"], binding=problem["binding"])  # type: ignore[arg-type]
+    stepup.complete_step_up(user=request.user, challenge_id=challenge.challenge_id, totp_code=code)  # type: ignore[arg-type]
+
+
 def _pay(request: HttpRequest, order: Order) -> HttpResponse:
+    code = "".join(request.POST.get("totp_code", "").split())[:8]
     try:
-        payment = payments.start_payment(order=order, provider=PAYMENT_PROVIDER, actor=request.user)
+        try:
+            payment = payments.start_payment(order=order, provider=PAYMENT_PROVIDER, actor=request.user)
+        except stepup.StepUpRequired as required:
+            if not code or "binding" not in required.extra:
+                raise
+            _step_up_with_code(request, required, code)
+            payment = payments.start_payment(order=order, provider=PAYMENT_PROVIDER, actor=request.user)
+    except stepup.StepUpRequired as required:
+        return _step_up_page(request, order, required)
+    except stepup.StepUpFailed as failed:
+        messages.error(request, _("The confirmation was not accepted: %(reason)s") % {"reason": failed.detail})
+        return HttpResponseRedirect(reverse("storefront:order", args=[order.number]))
     except DomainError:
         messages.error(request, _("Payment could not be started; you can pay from your order page."))
         return HttpResponseRedirect(reverse("storefront:order", args=[order.number]))
     return HttpResponseRedirect(payment.redirect_url)
+
+
+def _step_up_page(request: HttpRequest, order: Order, required: stepup.StepUpRequired) -> HttpResponse:
+    context = {
+        **stepup.step_up_context(required),
+        "order": order,
+        "next_action": reverse("storefront:order_pay", args=[order.number]),
+    }
+    return render(request, "storefront/step_up.html", context, status=403)
 
 
 # --- account orders -------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from auric.storefront import shop_views, views
+from auric.storefront import account_views, shop_views, views
 
 app_name = "storefront"
 
@@ -12,6 +12,12 @@ urlpatterns = [
     path("account/login/", views.LoginView.as_view(), name="login"),
     path("account/logout/", views.LogoutView.as_view(), name="logout"),
     path("account/register/", views.register, name="register"),
+    path("account/security/", account_views.security_page, name="account_security"),
+    path("account/security/passkeys/<int:passkey_id>/remove/", account_views.passkey_remove, name="passkey_remove"),
+    path("account/security/totp/enrol/", account_views.totp_enrol, name="totp_enrol"),
+    path("account/security/totp/confirm/", account_views.totp_confirm, name="totp_confirm"),
+    path("account/security/totp/remove/", account_views.totp_remove, name="totp_remove"),
+    path("account/privacy/access-log/", account_views.access_log_page, name="access_log"),
     path("cart/", shop_views.cart_page, name="cart"),
     path("cart/add/", shop_views.cart_add, name="cart_add"),
     path("cart/lines/<int:line_id>/remove/", shop_views.cart_remove, name="cart_remove"),

@@ -36,5 +36,5 @@ class Command(BaseCommand):
                 written += index_styles(style_ids=ids[start : start + INDEX_CHUNK])
         if rebuild_fts and connection.vendor == "sqlite":
             with connection.cursor() as cursor:
-                cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")  # noqa: S608 - constant
+                cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")  # nosec B608 # noqa: S608 - constant
         self.stdout.write(self.style.SUCCESS(f"Indexed {written} styles."))
