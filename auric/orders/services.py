@@ -146,7 +146,7 @@ def place_order(
     checkout.check_price_locks(cart=cart)  # commits renewed locks only when not inside an outer transaction
     now = timezone.now()
     pay_by = now + timedelta(minutes=settings.AURIC_UNPAID_ORDER_MINUTES)
-    with transaction.atomic():
+    with privacy.erased_on_error(), transaction.atomic():
         lines = list(
             CartLine.objects.filter(cart=cart)
             .select_related("piece__style", "piece__variant", "variant__style")
@@ -186,18 +186,14 @@ def place_order(
 
         address_token = address_masked = phone_token = phone_masked = recipient_token = recipient_masked = ""
         if delivery.method == Order.Delivery.SHIP:
-            address_token = privacy.store("address", delivery.address)
-            address_masked = privacy.masked(address_token)
-            phone_token = privacy.store("phone", delivery.address["phone"])
-            phone_masked = privacy.masked(phone_token)
+            address_token, address_masked = privacy.store_masked("address", delivery.address)
+            phone_token, phone_masked = privacy.store_masked("phone", delivery.address["phone"])
             # The parcel label and the packing slip name the recipient: kept as its own value so
             # it can be shown masked (and revealed for shipping) without the whole address.
             if delivery.address.get("name"):
-                recipient_token = privacy.store("name", delivery.address["name"])
-                recipient_masked = privacy.masked(recipient_token)
+                recipient_token, recipient_masked = privacy.store_masked("name", delivery.address["name"])
         elif delivery.contact_phone:
-            phone_token = privacy.store("phone", delivery.contact_phone)
-            phone_masked = privacy.masked(phone_token)
+            phone_token, phone_masked = privacy.store_masked("phone", delivery.contact_phone)
         order = Order.objects.create(
             number=new_order_number(),
             user=user if getattr(user, "is_authenticated", False) else None,
@@ -300,8 +296,7 @@ def _clean_invoice(invoice: dict | None) -> dict[str, str]:
     if errors:
         raise ValidationFailed("The invoice request is not complete.", errors=errors)
     if data["tax_id"]:
-        token = privacy.store("tax_id", data["tax_id"].upper())
-        data["tax_id_token"], data["tax_id"] = token, privacy.masked(token)
+        data["tax_id_token"], data["tax_id"] = privacy.store_masked("tax_id", data["tax_id"].upper())
     return {k: v for k, v in data.items() if v}
 
 

@@ -8,47 +8,87 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from auric.privacy.vault import AccessEntry
 
 
-def store(kind: str, value: Any) -> str:
-    from auric.privacy.vault import store as _store
+@cache
+def _backend() -> ModuleType:
+    """The module that keeps the values: the vault, unless AURIC_PRIVACY_BACKEND names another with the
+    same functions (the benchmark's no-vault baseline does; nothing else should)."""
+    from importlib import import_module
 
-    return _store(kind, value)
+    from django.conf import settings
+
+    return import_module(getattr(settings, "AURIC_PRIVACY_BACKEND", "auric.privacy.vault"))
+
+
+# Tokens stored inside `erased_on_error()` blocks, innermost last.
+_staged: ContextVar[list[str] | None] = ContextVar("auric_privacy_staged", default=None)
+
+
+def store(kind: str, value: Any) -> str:
+    return store_masked(kind, value)[0]
+
+
+def store_masked(kind: str, value: Any) -> tuple[str, str]:
+    """`store` and `masked` in one call (and one round trip fewer): (token, masked form)."""
+    token, masked_form = _backend().store_masked(kind, value)
+    staged = _staged.get()
+    if staged is not None:
+        staged.append(token)
+    return token, masked_form
+
+
+@contextmanager
+def erased_on_error() -> Iterator[None]:
+    """Values stored inside the block are erased if it raises. The vault is another database, so a
+    commerce transaction that rolls back (a piece sold meanwhile, a coupon used up) cannot take them
+    with it; this keeps a failed checkout from leaving personal data behind."""
+    staged: list[str] = []
+    reset = _staged.set(staged)
+    try:
+        yield
+    except BaseException:
+        for token in staged:
+            try:
+                erase(token)
+            except Exception:  # the original error matters more; the leftover is logged
+                logging.getLogger(__name__).exception("privacy: could not erase %s after a failed block", token)
+        raise
+    finally:
+        _staged.reset(reset)
+        outer = _staged.get()
+        if outer is not None:
+            outer.extend(staged)  # an enclosing block still answers for them
 
 
 def reveal(token: str, purpose: str, *, actor: Any = None) -> Any:
-    from auric.privacy.vault import reveal as _reveal
-
-    return _reveal(token, purpose, actor=actor)
+    return _backend().reveal(token, purpose, actor=actor)
 
 
 def masked(token: str) -> str:
-    from auric.privacy.vault import masked as _masked
-
-    return _masked(token)
+    return _backend().masked(token)
 
 
 def find(kind: str, value: Any) -> list[str]:
-    from auric.privacy.vault import find as _find
-
-    return _find(kind, value)
+    return _backend().find(kind, value)
 
 
 def erase(token: str) -> None:
-    from auric.privacy.vault import erase as _erase
-
-    _erase(token)
+    _backend().erase(token)
 
 
 def access_log_for(tokens: Iterable[str], *, include_refused: bool = False) -> list[AccessEntry]:
-    from auric.privacy.vault import access_log_for as _access_log_for
-
-    return _access_log_for(tokens, include_refused=include_refused)
+    return _backend().access_log_for(tokens, include_refused=include_refused)
 
 
 def owner(user: Any) -> Any:

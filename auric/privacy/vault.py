@@ -178,6 +178,11 @@ def _segments(kind: str, value: Any) -> dict[str, list[list[Any]]]:
 
 def store(kind: str, value: Any) -> str:
     """Keep a personal value; returns the token commerce tables keep instead of it."""
+    return store_masked(kind, value)[0]
+
+
+def store_masked(kind: str, value: Any) -> tuple[str, str]:
+    """Keep a personal value; (token, masked form) — the masked form without reading it back."""
     if kind not in Kind.values:
         raise ValidationFailed(errors={"kind": [f"Unknown kind of personal data: {kind}"]})
     cleaned = _clean(kind, value)
@@ -200,7 +205,7 @@ def store(kind: str, value: Any) -> str:
             BlindIndex.objects.create(
                 kind=kind, digest=crypto.blind_digest(kind, cleaned, key=index_key()), record=record
             )
-    return token
+    return token, record.masked
 
 
 def masked(token: str) -> str:

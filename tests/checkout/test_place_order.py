@@ -18,7 +18,7 @@ from auric.orders.models import Order
 from auric.orders.services import place_order
 from auric.orders.states import State
 from auric.pricing.services import set_metal_price
-from tests.checkout.conftest import stocked_piece
+from tests.checkout.conftest import ADDRESS, stocked_piece
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +48,23 @@ def test_a_piece_taken_meanwhile_rolls_back_the_whole_order_naming_the_piece(
     assert not Order.objects.exists()
     assert PieceStock.objects.get(piece=gold_piece).status == PieceStatus.AVAILABLE
     assert cart.lines.count() == 2
+
+
+def test_a_failed_order_leaves_no_personal_data_behind_in_the_vault(shopper, gold_piece, fixed_piece, cart_of, ship):
+    from auric.privacy.models import PersonalValue
+
+    cart = cart_of(shopper, gold_piece, fixed_piece)
+    reserve_piece(piece=fixed_piece, reference="someone-else")
+    invoice = {"kind": "company", "title": "上海金饰有限公司", "tax_id": "91310000MA1FL0XX4T"}
+
+    with pytest.raises(PieceUnavailable):
+        place_order(cart=cart, user=shopper, delivery=ship, invoice=invoice)
+
+    stored = PersonalValue.objects.all()
+    assert stored.count() == 4  # address, phone, recipient, tax id: stored before the piece was found taken
+    assert all(value.erased_at is not None and value.masked == "erased" for value in stored)
+    assert privacy.find("phone", ADDRESS["phone"]) == []
+    assert privacy.find("tax_id", "91310000MA1FL0XX4T") == []
 
 
 def test_lines_snapshot_the_price_breakdown_and_totals_add_up(shopper, gold_piece, fixed_piece, cart_of, ship):
