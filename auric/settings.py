@@ -148,6 +148,9 @@ AURIC_VAULT_INDEX_KEY = os.environ.get("AURIC_VAULT_INDEX_KEY", "")
 AURIC_VAULT_INDEX_KEY_FILE = os.environ.get("AURIC_VAULT_INDEX_KEY_FILE", "")
 # A class with from_settings() implementing auric.privacy.keys.KeyProvider (e.g. a cloud KMS adapter).
 AURIC_VAULT_KEY_PROVIDER = os.environ.get("AURIC_VAULT_KEY_PROVIDER", "auric.privacy.keys.LocalKeyProvider")
+# The module behind auric.privacy (store/reveal/masked/find/erase). Only the benchmark's no-vault
+# baseline (auric.demo.plain_privacy, refused unless AURIC_BENCH_VIEWS=1) ever replaces the vault.
+AURIC_PRIVACY_BACKEND = os.environ.get("AURIC_PRIVACY_BACKEND", "auric.privacy.vault")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -43,12 +43,16 @@ mkdir -p "$AURIC_VAR_DIR" "$out"
 rm -f "$out"/*.csv
 
 gunicorn_pid=""
-cleanup() {
+stop_gunicorn() {
   if [ -n "$gunicorn_pid" ] && kill -0 "$gunicorn_pid" 2>/dev/null; then
     kill -TERM "$gunicorn_pid" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$gunicorn_pid" 2>/dev/null || break; sleep 0.2; done
     kill -KILL "$gunicorn_pid" 2>/dev/null || true
   fi
+  gunicorn_pid=""
+}
+cleanup() {
+  stop_gunicorn
   scripts/postgres.sh stop "$pgdir" || true
   [ -f "$out/redis.pid" ] && kill "$(cat "$out/redis.pid")" 2>/dev/null || true
 }
@@ -74,21 +78,27 @@ redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --d
   --pidfile "$out/redis.pid" --logfile "$out/redis.log"
 export REDIS_URL="redis://127.0.0.1:$redis_port/0"
 
-echo "== gunicorn: $workers workers on $host (cache: Redis)"
-.venv/bin/gunicorn auric.wsgi:application --bind "127.0.0.1:$http_port" --workers "$workers" \
-  --log-level warning --error-logfile "$out/gunicorn.log" &
-gunicorn_pid=$!
-for _ in $(seq 150); do
-  curl -fs -o /dev/null "$host/healthz" && break
-  kill -0 "$gunicorn_pid" 2>/dev/null || { echo "gunicorn died; see $out/gunicorn.log"; exit 1; }
-  sleep 0.2
-done
-curl -fs -o /dev/null "$host/bench/bare" || { echo "The bare view is not served (AURIC_BENCH_VIEWS)"; exit 1; }
+start_gunicorn() {  # extra environment assignments for the web processes, e.g. AURIC_PRIVACY_BACKEND=…
+  stop_gunicorn
+  echo "== gunicorn: $workers workers on $host (cache: Redis) $*"
+  env "$@" .venv/bin/gunicorn auric.wsgi:application --bind "127.0.0.1:$http_port" --workers "$workers" \
+    --log-level warning --error-logfile "$out/gunicorn.log" &
+  gunicorn_pid=$!
+  for _ in $(seq 150); do
+    curl -fs -o /dev/null "$host/healthz" && break
+    kill -0 "$gunicorn_pid" 2>/dev/null || { echo "gunicorn died; see $out/gunicorn.log"; exit 1; }
+    sleep 0.2
+  done
+  curl -fs -o /dev/null "$host/bench/bare" || { echo "The bare view is not served (AURIC_BENCH_VIEWS)"; exit 1; }
+}
+start_gunicorn
 
 locust_run() {  # scenario, seconds, csv prefix (empty: warm-up)
-  local csv_args=() warmup=1
+  local csv_args=() warmup=1 pieces="0/2"
   [ -n "$3" ] && csv_args=(--csv "$3") && warmup=""
-  AURIC_BENCH_WARMUP="$warmup" AURIC_BENCH_SCENARIO="$1" AURIC_BENCH_TARGETS="$out/targets.json" timeout 300 \
+  [ "$1" = checkout_plain ] && pieces="1/2"  # the two checkouts buy from separate halves of the list
+  AURIC_BENCH_PIECES="$pieces" AURIC_BENCH_WARMUP="$warmup" AURIC_BENCH_SCENARIO="$1" \
+    AURIC_BENCH_TARGETS="$out/targets.json" timeout 300 \
     .venv/bin/locust -f tests/bench/locustfile.py --headless -u "$users" -r "$users" -t "$2" \
     --host "$host" --only-summary --loglevel WARNING --exit-code-on-error 0 "${csv_args[@]}" >"$out/$1.log" 2>&1 || true
 }
@@ -97,9 +107,25 @@ echo "== warm-up"
 for scenario in $scenarios; do locust_run "$scenario" 4s ""; done
 
 for scenario in $scenarios; do
+  [ "$scenario" = checkout ] && continue  # last, after the baseline below
   echo "== $scenario: $users users for $duration"
   locust_run "$scenario" "$duration" "$out/$scenario"
 done
+
+# What the personal-data vault costs: per field, and the checkout without it first (the baseline keeps
+# the same values as plain rows in the commerce database; it loads only with AURIC_BENCH_VIEWS), then
+# the checkout as shipped. The baseline runs first, on a smaller order table, which favours it.
+if [[ " $scenarios " == *" checkout "* ]]; then
+  echo "== vault: store / reveal / find per field"
+  $py manage.py bench_vault -n 300 --json >"$out/vault_fields.json"
+  start_gunicorn AURIC_PRIVACY_BACKEND=auric.demo.plain_privacy
+  locust_run checkout_plain 4s ""
+  echo "== checkout without the vault: $users users for $duration"
+  locust_run checkout_plain "$duration" "$out/checkout_plain"
+  start_gunicorn
+  echo "== checkout: $users users for $duration"
+  locust_run checkout "$duration" "$out/checkout"
+fi
 
 $py tests/bench/report.py --results "$out" --targets "$out/targets.json" --out docs/BENCHMARKS.md \
   --svg docs/benchmarks.svg --users "$users" --duration "$duration" --workers "$workers" --scale "$scale" \

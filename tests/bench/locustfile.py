@@ -37,7 +37,11 @@ SLUGS = TARGETS["slugs"]
 ZIPF_WEIGHTS = list(itertools.accumulate(1.0 / (rank + 1) for rank in range(len(SLUGS))))
 # One locust process: every user takes the next piece, so no two shoppers want the same piece.
 # The warm-up buys from the end of the list, the measured run from its start.
-PIECES = iter(TARGETS.get("checkout_pieces", [])[:: -1 if os.environ.get("AURIC_BENCH_WARMUP") else 1])
+# AURIC_BENCH_PIECES="i/n" buys only from the i-th of n equal parts (runs in one benchmark never meet).
+_part, _parts = (int(x) for x in os.environ.get("AURIC_BENCH_PIECES", "0/1").split("/"))
+_all_pieces = TARGETS.get("checkout_pieces", [])
+_share = len(_all_pieces) // _parts
+PIECES = iter(_all_pieces[_part * _share : (_part + 1) * _share][:: -1 if os.environ.get("AURIC_BENCH_WARMUP") else 1])
 TOKENS = iter(TARGETS.get("checkout_tokens", []))  # one account per user (bench_targets --shoppers)
 # The provider side signs its callbacks with the secret the shop was started with (scripts/bench.sh).
 SANDBOX_SECRET = os.environ.get("AURIC_SANDBOX_PAYMENTS_SECRET", "").encode()
@@ -78,7 +82,7 @@ class Shopper(FastHttpUser):
                 response.failure(f"HTTP {response.status_code}")
 
     def on_start(self) -> None:
-        if SCENARIO == "checkout":
+        if SCENARIO in ("checkout", "checkout_plain"):
             token = next(TOKENS, None)
             if token is None:
                 raise SystemExit("More users than benchmark shoppers (bench_targets --shoppers)")
@@ -123,7 +127,7 @@ class Shopper(FastHttpUser):
 
     @task
     def scenario(self) -> None:
-        if SCENARIO == "checkout":
+        if SCENARIO in ("checkout", "checkout_plain"):
             self.checkout()
         elif SCENARIO == "bare":
             self._get("/bench/bare", "bare view")

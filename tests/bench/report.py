@@ -230,6 +230,58 @@ def checkout_markdown(steps: dict[str, Result], bare: Result | None, users: str,
     return lines
 
 
+VAULT_OVERHEAD_TARGET = 0.10  # the vault adds at most 10 % to the checkout's p95
+
+
+def vault_markdown(
+    with_vault: dict[str, Result], without_vault: dict[str, Result], per_field: dict[str, dict[str, dict[str, float]]]
+) -> list[str]:
+    """The vault's price: per field, and on the checkout against the same checkout without it."""
+    lines = ["## Personal-data vault", ""]
+    if per_field:
+        lines += [
+            "Per field (`manage.py bench_vault`, in one process against the vault database; milliseconds):",
+            "",
+            "| Field | store p50 | store p95 | reveal p50 | reveal p95 | find p50 | find p95 |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for kind, ops in per_field.items():
+            cells = []
+            for op in ("store", "reveal", "find"):
+                numbers = ops.get(op)
+                cells += [f"{numbers['p50_ms']:.2f}", f"{numbers['p95_ms']:.2f}"] if numbers else ["—", "—"]
+            lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+        lines.append("")
+    if not with_vault or not without_vault:
+        return [*lines, "The checkout without the vault was not run.", ""]
+    lines += [
+        "The same checkout twice in this run, on separate pieces: as shipped (address, phone and recipient "
+        "encrypted into the vault database, in segments, with blind indexes), and with the benchmark's "
+        "no-vault baseline (`auric.demo.plain_privacy`: the same values as plain rows in the commerce "
+        "database). The difference is what the vault costs a shopper.",
+        "",
+        "| Step | p95 without vault | p95 with vault | Change |",
+        "|---|---:|---:|---:|",
+    ]
+    for key, label, _ in CHECKOUT_STEPS:
+        a, b = without_vault.get(key), with_vault.get(key)
+        if a and b:
+            change = (b.p95 - a.p95) / a.p95 if a.p95 else 0.0
+            lines.append(f"| {label} | {a.p95:.0f} ms | {b.p95:.0f} ms | {change:+.0%} |")
+    place = CHECKOUT_STEPS[1][0]
+    a, b = without_vault.get(place), with_vault.get(place)
+    if a and b and a.p95:
+        overhead = (b.p95 - a.p95) / a.p95
+        verdict = "met" if overhead <= VAULT_OVERHEAD_TARGET else "missed"
+        lines += [
+            "",
+            f"- **Placing the order (the step that stores personal data): p95 {overhead:+.0%} with the vault** "
+            f"(target ≤ +{VAULT_OVERHEAD_TARGET:.0%}: {verdict}). Orders paid per second: "
+            f"{orders_per_second(without_vault):.1f} without, {orders_per_second(with_vault):.1f} with.",
+        ]
+    return [*lines, ""]
+
+
 def verdict(key: str, r: Result, bare: Result | None) -> str:
     if key not in TARGETED:
         return "—"
@@ -315,6 +367,7 @@ def markdown(
         else:
             lines.append(f"| {label} | {SALEOR[key]:.0f} | {r.rps:,.1f} | {r.rps / SALEOR[key]:.1f}× |")
     lines += ["", *checkout_markdown(steps, results.get("bare"), args.users, Path(args.checkout_svg).name)]
+    lines += vault_markdown(steps, getattr(args, "plain_steps", {}), getattr(args, "vault_fields", {}))
     lines += [
         "## How to read and reproduce",
         "",
@@ -356,6 +409,13 @@ def main() -> None:
         r = read_stats(Path(args.results) / "checkout_stats.csv", "checkout", name=key)
         if r is not None:
             steps[key] = r
+    args.plain_steps = {}
+    for key, _, _ in CHECKOUT_STEPS:
+        r = read_stats(Path(args.results) / "checkout_plain_stats.csv", "checkout_plain", name=key)
+        if r is not None:
+            args.plain_steps[key] = r
+    vault_json = Path(args.results) / "vault_fields.json"
+    args.vault_fields = json.loads(vault_json.read_text(encoding="utf-8")) if vault_json.exists() else {}
     args.checkout_svg = args.checkout_svg or str(Path(args.svg).with_name("benchmarks-checkout.svg"))
     targets = json.loads(Path(args.targets).read_text(encoding="utf-8"))
     Path(args.out).write_text(markdown(results, args, targets, steps), encoding="utf-8")

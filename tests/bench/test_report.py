@@ -126,3 +126,19 @@ def test_checkout_below_the_target_rate_is_flagged(tmp_path):
     md, _ = _report(tmp_path)
 
     assert "**Orders paid per second: 9.5** (target ≥ 16: missed" in md
+
+
+def test_the_vault_is_priced_per_field_and_on_the_checkout_against_the_same_checkout_without_it(tmp_path):
+    steps = [("1 add to cart", 20.0, 30, 60, 0), ("2 place order", 20.0, 80, 200, 0)]
+    _checkout_stats(tmp_path, steps)
+    _checkout_stats(tmp_path, [("1 add to cart", 20.0, 30, 60, 0), ("2 place order", 20.0, 70, 160, 0)])
+    (tmp_path / "checkout_stats.csv").rename(tmp_path / "checkout_plain_stats.csv")
+    _checkout_stats(tmp_path, steps)
+    fields = {"phone": {"store": {"p50_ms": 0.5, "p95_ms": 0.9}, "reveal": {"p50_ms": 1.2, "p95_ms": 2.0}}}
+    (tmp_path / "vault_fields.json").write_text(json.dumps(fields))
+
+    md, _ = _report(tmp_path)
+
+    assert "| phone | 0.50 | 0.90 | 1.20 | 2.00 | — | — |" in md
+    assert "| Place order | 160 ms | 200 ms | +25% |" in md
+    assert "p95 +25% with the vault** (target ≤ +10%: missed)" in md
