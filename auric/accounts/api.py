@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Router, Schema, Status
 
-from auric.accounts import lockout, passkeys, stepup, totp
+from auric.accounts import lockout, passkeys, password, stepup, totp
 from auric.accounts.auth import API_AUTH
 from auric.accounts.models import PasskeyCredential, User
 from auric.accounts.services import issue_api_token
@@ -332,3 +332,32 @@ def step_up_complete(request: HttpRequest, payload: StepUpCompleteIn) -> Status:
         201,
         StepUpGrantOut(purpose=grant.purpose, binding=grant.binding, method=grant.method, expires_at=grant.expires_at),
     )
+
+
+# --- password change --------------------------------------------------------------------------
+
+
+class PasswordChangeIn(Schema):
+    current_password: str = Field(..., min_length=1, max_length=128)
+    new_password: str = Field(..., min_length=1, max_length=128)
+
+
+@router.post(
+    "/account/password",
+    auth=API_AUTH,
+    response={204: None, **WRITE_ERRORS, **errors(429)},
+    summary="Change my password",
+    description="Needs the current password; an account with a passkey or an authenticator app also needs a "
+    "step-up (403 `step_up_required`, purpose `change_password`). Other sessions end.",
+)
+def change_password(request: HttpRequest, payload: PasswordChangeIn) -> Any:
+    try:
+        password.change_password_for_request(
+            request,
+            user=request.auth,  # type: ignore[attr-defined]
+            current_password=payload.current_password,
+            new_password=payload.new_password,
+        )
+    except lockout.LoginLocked as exc:
+        return _locked_response(exc)
+    return Status(204, None)

@@ -1,5 +1,5 @@
-"""The shopper's own security and privacy pages: passkeys, the authenticator app (TOTP) and
-"who accessed my data".
+"""The shopper's own security and privacy pages: passkeys, the authenticator app (TOTP), the
+password (with step-up) and "who accessed my data".
 
 Thin like the other storefront views: `auric.accounts.passkeys` / `auric.accounts.totp` decide,
 `auric.privacy.access_log_for` reads the reveal log. Every change is a CSRF-protected POST that
@@ -23,9 +23,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from auric import privacy
-from auric.accounts import passkeys, totp
+from auric.accounts import lockout, passkeys, password, stepup, totp
 from auric.accounts.models import PasskeyCredential, TotpDevice, User
-from auric.core.errors import Conflict, NotFound
+from auric.core.errors import Conflict, NotFound, ValidationFailed
 from auric.orders.models import Order
 from auric.privacy.access import COMPLIANCE_OFFICER, CUSTOMER_SERVICE, OPERATOR, OWNER, STORE_STAFF, SUPERUSER, SYSTEM
 
@@ -142,6 +142,70 @@ def totp_remove(request: HttpRequest) -> HttpResponse:
         )
     else:
         messages.success(request, _("The authenticator app was removed."))
+    return HttpResponseRedirect(_security_url())
+
+
+# --- password ------------------------------------------------------------------------------------
+
+
+def _password_page(
+    request: HttpRequest, *, status: int = 200, required: stepup.StepUpRequired | None = None
+) -> HttpResponse:
+    user = _user(request)
+    if required is None and password.needs_step_up(user):
+        try:
+            stepup.require_step_up(user=user, purpose=password.PURPOSE, binding=password.binding(user))
+        except stepup.StepUpRequired as exc:
+            required = exc
+    context: dict[str, Any] = {"next_action": reverse("storefront:password_change")}
+    if required is not None:  # confirm first; the password form comes once the step-up is fresh
+        context |= stepup.step_up_context(required)
+        context["step_up_reason"] = _(
+            "Changing your password needs a confirmation with your passkey (fingerprint, face or device PIN) "
+            "or a code from your authenticator app."
+        )
+    return render(request, "storefront/account_password.html", context, status=status)
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    """GET: the step-up if one is due, else the form. POST with a code: the step-up by authenticator
+    app (a passkey step-up runs in the browser and posts without one). POST with the form: the change."""
+    user = _user(request)
+    if request.method == "GET":
+        return _password_page(request)
+    if request.method != "POST":
+        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
+    if "new_password" not in request.POST:
+        code = "".join(request.POST.get("totp_code", "").split())[:CODE_MAX_CHARS]
+        if code:
+            try:
+                challenge = stepup.begin_step_up(user=user, purpose=password.PURPOSE, binding=password.binding(user))
+                stepup.complete_step_up(user=user, challenge_id=challenge.challenge_id, totp_code=code)
+            except stepup.StepUpFailed as failed:
+                messages.error(request, _("The confirmation was not accepted: %(reason)s") % {"reason": failed.detail})
+        return HttpResponseRedirect(reverse("storefront:password_change"))
+    new, repeated = request.POST.get("new_password", ""), request.POST.get("new_password_again", "")
+    if new != repeated:
+        messages.error(request, _("The two new passwords are not the same."))
+        return _password_page(request, status=400)
+    try:
+        password.change_password_for_request(
+            request, user=user, current_password=request.POST.get("current_password", "")[:128], new_password=new[:128]
+        )
+    except stepup.StepUpRequired as required:
+        return _password_page(request, status=403, required=required)
+    except lockout.LoginLocked:
+        messages.error(request, _("Too many wrong passwords. Try again later."))
+        return _password_page(request, status=429)
+    except password.WrongPassword:
+        messages.error(request, _("The current password is wrong. Nothing was changed."))
+        return _password_page(request, status=400)
+    except ValidationFailed as invalid:
+        for message in invalid.errors.get("new_password", [invalid.detail]):
+            messages.error(request, message)
+        return _password_page(request, status=400)
+    messages.success(request, _("Your password was changed. Other devices were signed out."))
     return HttpResponseRedirect(_security_url())
 
 

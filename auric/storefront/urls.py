@@ -17,6 +17,7 @@ urlpatterns = [
     path("account/security/totp/enrol/", account_views.totp_enrol, name="totp_enrol"),
     path("account/security/totp/confirm/", account_views.totp_confirm, name="totp_confirm"),
     path("account/security/totp/remove/", account_views.totp_remove, name="totp_remove"),
+    path("account/security/password/", account_views.password_change, name="password_change"),
     path("account/privacy/access-log/", account_views.access_log_page, name="access_log"),
     path("cart/", shop_views.cart_page, name="cart"),
     path("cart/add/", shop_views.cart_add, name="cart_add"),
