@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "auric.checkout",
     "auric.orders",
     "auric.payments",
+    "auric.risk",
     "auric.storefront",
     "auric.demo",
 ]
@@ -75,6 +76,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The client (IP network, device, user agent) for risk scoring; ends a sign-in it blocks.
+    "auric.risk.middleware.RiskContextMiddleware",
+    # Auditors: every unsafe request to the back office is refused (403), whatever the view.
+    "auric.accounts.middleware.ReadOnlyRoleMiddleware",
     # After authentication (a signed-in account is its own client), before any view runs.
     "auric.core.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -322,6 +327,10 @@ AURIC_FREE_SHIPPING_THRESHOLD = "500.00"  # goods value after discounts at or ab
 AURIC_INSURED_SHIPPING_THRESHOLD = "10000.00"  # goods value at or above this ships insured
 AURIC_INSURED_SHIPPING_FEE = "50.00"
 AURIC_PICKUP_TRANSFER_DAYS = 2  # lead time when the pickup store must receive a piece by transfer
+
+# --- Risk engine (docs/risk.md) ---------------------------------------------------------------
+AURIC_RISK_REVIEW_HOURS = 24  # a held unpaid order (and its stock) waits this long for a review
+AURIC_RISK_VALUE_BASELINE = "10000.00"  # the least "usual order value" a total is compared with
 
 # --- Admin theme ----------------------------------------------------------------------------
 UNFOLD = {

@@ -1,9 +1,12 @@
-"""Back-office roles as Django groups, and the store scope of store staff.
+"""Back-office roles as Django groups, and the store scope of store staff and franchisees.
 
-Two roles exist. *Operators* run the catalog, the price book and the stock (including CSV
-imports). *Store staff* see only the stock of the stores they are assigned to (`Location.staff`)
-and change nothing in the catalog or the price book. `ensure_roles()` writes the groups and their
-permissions and is safe to run any number of times (`manage.py ensure_roles`).
+*Operators* run the catalog, the price book and the stock (including CSV imports). *Store staff*
+see only the stock of the stores they are assigned to (`Location.staff`) and change nothing in the
+catalog or the price book. *Customer service* read orders, returns and payments and refund up to
+`CUSTOMER_SERVICE_REFUND_LIMIT`. *Franchisees* are scoped like store staff, to the stores of the
+franchises they own (`Franchise.owners`). *Partners* have no back-office access to commerce data.
+*Auditors* may view everything and change nothing (`is_read_only`). `ensure_roles()` writes the
+groups and their permissions and is safe to run any number of times (`manage.py ensure_roles`).
 
 Permissions are named by "app_label.codename" strings so this module imports no other app.
 """
@@ -11,6 +14,7 @@ Permissions are named by "app_label.codename" strings so this module imports no 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
@@ -19,8 +23,15 @@ from django.db.models import Q
 
 OPERATOR = "operator"
 STORE_STAFF = "store staff"
+CUSTOMER_SERVICE = "customer service"
+FRANCHISEE = "franchisee"
+PARTNER = "partner"
+AUDITOR = "auditor"
 
 _CRUD = ("view", "add", "change")
+
+# Held orders are approved or rejected by operators and customer service (docs/risk.md).
+RISK_REVIEW_PERMISSIONS: tuple[str, ...] = ("risk.view_reviewcase", "risk.decide_reviewcase", "risk.view_decision")
 
 OPERATOR_PERMISSIONS: tuple[str, ...] = (
     *(
@@ -35,7 +46,11 @@ OPERATOR_PERMISSIONS: tuple[str, ...] = (
     *(f"pricing.{action}_metalprice" for action in _CRUD),
     *(f"pricing.{action}_flashprice" for action in (*_CRUD, "delete")),
     "pricing.view_pricechange",
-    *(f"inventory.{action}_{model}" for model in ("location", "transfer", "stocklevel") for action in _CRUD),
+    *(
+        f"inventory.{action}_{model}"
+        for model in ("location", "transfer", "stocklevel", "franchise")
+        for action in _CRUD
+    ),
     "inventory.view_piecestock",
     "inventory.view_stockmovement",
     "inventory.view_reservation",
@@ -49,6 +64,11 @@ OPERATOR_PERMISSIONS: tuple[str, ...] = (
     "payments.view_refund",
     "payments.add_refund",
     "payments.view_providercallback",
+    # Risk: publish rule-set versions, read decisions, work the review queue.
+    *RISK_REVIEW_PERMISSIONS,
+    "risk.add_ruleset",
+    "risk.view_ruleset",
+    "risk.view_rule",
 )
 
 STORE_STAFF_PERMISSIONS: tuple[str, ...] = (
@@ -66,7 +86,43 @@ STORE_STAFF_PERMISSIONS: tuple[str, ...] = (
     "orders.view_order",
 )
 
-ROLES: dict[str, tuple[str, ...]] = {OPERATOR: OPERATOR_PERMISSIONS, STORE_STAFF: STORE_STAFF_PERMISSIONS}
+# Customer service: read orders (returns are shown on the order), payments and refunds; refund up to
+# CUSTOMER_SERVICE_REFUND_LIMIT per refund (an operator refunds more); look pieces up. No catalog,
+# price-book or stock edits. The vault lets them reveal for ship_parcel and handle_ticket
+# (privacy.access.PURPOSE_ROLES).
+CUSTOMER_SERVICE_PERMISSIONS: tuple[str, ...] = (
+    *RISK_REVIEW_PERMISSIONS,
+    "orders.view_order",
+    "payments.view_payment",
+    "payments.view_refund",
+    "payments.add_refund",
+    "catalog.view_style",
+    "catalog.view_variant",
+    "catalog.view_piece",
+)
+CUSTOMER_SERVICE_REFUND_LIMIT = Decimal("2000.00")
+
+# Franchisees: what store staff see, for the stores of their franchises, plus receiving transfers
+# into those stores (the transfer admin checks the destination); the franchise itself, read-only.
+FRANCHISEE_PERMISSIONS: tuple[str, ...] = (
+    *STORE_STAFF_PERMISSIONS,
+    "inventory.change_transfer",
+    "inventory.view_franchise",
+)
+
+# Partners will sign provenance records; until the provenance app lands the group exists with no
+# model permission at all (no back-office access to commerce data).
+PARTNER_PERMISSIONS: tuple[str, ...] = ()
+
+ROLES: dict[str, tuple[str, ...]] = {
+    OPERATOR: OPERATOR_PERMISSIONS,
+    STORE_STAFF: STORE_STAFF_PERMISSIONS,
+    CUSTOMER_SERVICE: CUSTOMER_SERVICE_PERMISSIONS,
+    FRANCHISEE: FRANCHISEE_PERMISSIONS,
+    PARTNER: PARTNER_PERMISSIONS,
+}
+# Groups whose users see only some stores (`store_location_ids`).
+STORE_SCOPED_ROLES = (STORE_STAFF, FRANCHISEE)
 
 # Who may run the CSV imports: the permission each import needs.
 PIECE_IMPORT_PERMISSION = "catalog.add_piece"
@@ -75,6 +131,8 @@ METAL_PRICE_IMPORT_PERMISSION = "pricing.add_metalprice"
 
 def _permissions(names: Iterable[str]) -> list[Permission]:
     wanted = set(names)
+    if not wanted:
+        return []
     query = Q()
     for name in wanted:
         app_label, codename = name.split(".", 1)
@@ -95,7 +153,16 @@ def ensure_roles() -> dict[str, int]:
         permissions = _permissions(permission_names)
         group.permissions.set(permissions)
         counts[name] = len(permissions)
+    auditor, _ = Group.objects.get_or_create(name=AUDITOR)
+    auditor.permissions.set(auditor_permissions())
+    counts[AUDITOR] = auditor.permissions.count()
     return counts
+
+
+def auditor_permissions() -> list[Permission]:
+    """Every model's view permission and nothing else (no add, change, delete or custom ones); read
+    when `ensure_roles` runs, so models added later are covered by running it again."""
+    return list(Permission.objects.filter(codename__startswith="view_"))
 
 
 def _in_group(user: Any, name: str) -> bool:
@@ -107,18 +174,50 @@ def _in_group(user: Any, name: str) -> bool:
     return name in names
 
 
+def has_role(user: Any, name: str) -> bool:
+    """True when the user is in the role's group (superusers are not in any group by default)."""
+    return bool(getattr(user, "is_authenticated", False)) and _in_group(user, name)
+
+
 def is_store_scoped(user: Any) -> bool:
-    """True when the user sees only their own stores: store staff who are not superusers/operators."""
+    """True when the user sees only their own stores: store staff and franchisees who are not
+    superusers/operators."""
     if not getattr(user, "is_authenticated", False) or user.is_superuser:
         return False
-    return _in_group(user, STORE_STAFF) and not _in_group(user, OPERATOR)
+    return any(_in_group(user, name) for name in STORE_SCOPED_ROLES) and not _in_group(user, OPERATOR)
 
 
 def store_location_ids(user: Any) -> set[int]:
-    """The ids of the locations a user is assigned to (the reverse of Location.staff)."""
+    """The ids of the locations a user may see: the stores they staff (the reverse of
+    Location.staff) if they are store staff, and the stores of the franchises they own
+    (Franchise.owners) if they are a franchisee."""
     cache_name = "_auric_location_ids"
     ids = getattr(user, cache_name, None)
     if ids is None:
-        ids = set(user.locations.values_list("pk", flat=True))
+        ids = set()
+        if getattr(user, "is_authenticated", False):
+            if _in_group(user, STORE_STAFF) or not is_store_scoped(user):
+                ids |= set(user.locations.values_list("pk", flat=True))
+            if _in_group(user, FRANCHISEE):
+                owned = user.franchises.filter(locations__isnull=False)
+                ids |= set(owned.values_list("locations__pk", flat=True))
         setattr(user, cache_name, ids)
     return ids
+
+
+def is_read_only(user: Any) -> bool:
+    """Auditors change nothing anywhere in the back office, whatever other group they are in;
+    superusers are never read-only."""
+    if not getattr(user, "is_authenticated", False) or user.is_superuser:
+        return False
+    return _in_group(user, AUDITOR)
+
+
+def refund_limit(user: Any) -> Decimal | None:
+    """The largest single refund a user may make, None for no limit (operators, superusers). Only
+    customer service who are not operators are limited."""
+    if user.is_superuser or _in_group(user, OPERATOR):
+        return None
+    if _in_group(user, CUSTOMER_SERVICE):
+        return CUSTOMER_SERVICE_REFUND_LIMIT
+    return None

@@ -37,7 +37,7 @@ from auric.orders import returns, services
 from auric.orders.models import Order
 from auric.orders.states import State
 
-__all__ = ["OrderAdmin", "may_hand_over"]
+__all__ = ["OrderAdmin", "may_hand_over", "may_reveal_address", "refund_refusal"]
 
 CHANGE_ORDER = "orders.change_order"
 ADD_REFUND = "payments.add_refund"
@@ -56,6 +56,22 @@ def may_hand_over(user: Any, order: Order) -> bool:
     return bool(user.has_perm(CHANGE_ORDER))
 
 
+def may_reveal_address(user: Any) -> bool:
+    """Who may reveal a shipping address (purpose ship_parcel, logged by the vault): operators with
+    the change permission and customer service; never store-scoped or read-only (auditor) users."""
+    if roles.is_store_scoped(user) or roles.is_read_only(user):
+        return False
+    return bool(user.has_perm(CHANGE_ORDER)) or roles.has_role(user, roles.CUSTOMER_SERVICE)
+
+
+def refund_refusal(user: Any, amount: Decimal) -> str | None:
+    """Why this user may not refund this amount in one refund, or None when they may."""
+    limit = roles.refund_limit(user)
+    if limit is not None and amount > limit:
+        return _("Refunds above %(limit)s need an operator.") % {"limit": limit}
+    return None
+
+
 def _to_processing(order: Order, actor: Any) -> None:
     if order.state == State.PAID:
         services.move_order(order=order, to=State.PROCESSING, actor=actor, note="processing")
@@ -67,6 +83,7 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
     list_display = ("number", "state_label", "delivery_method", "pickup_location", "total", "placed_at")
     list_filter = (
         ("state", ChoicesDropdownFilter),
+        "held_for_review",
         ("delivery_method", ChoicesDropdownFilter),
         ("pickup_location", RelatedDropdownFilter),
         ("placed_at", RangeDateFilter),
@@ -101,6 +118,10 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
             {"fields": ("currency", "subtotal", "discount_total", "shipping_total", "total", "refunded_total")},
         ),
         (gettext_lazy("Invoice"), {"fields": ("invoice", "customised_confirmed")}),
+        (
+            gettext_lazy("Review hold"),
+            {"fields": ("held_for_review", "hold_reason", "held_at", "hold_released_at", "payment_step_up_required")},
+        ),
     )
 
     @display(
@@ -158,13 +179,15 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
         at_counter = may_hand_over(user, order)
         is_ship = order.delivery_method == Order.Delivery.SHIP
         state = order.state
+        # A held order is not fulfilled (move_order refuses it too); the review queue releases it.
+        may_fulfil, at_counter = may_change and not order.held_for_review, at_counter and not order.held_for_review
         return {
             "order": order,
             "order_lines": list(order.lines.select_related("piece", "variant")),
             "order_discounts": list(order.discounts.all()),
             "timeline": list(order.transitions.select_related("actor")),
             "payments": list(order.payments.all()),
-            "can_ship": may_change and is_ship and state in (State.PAID, State.PROCESSING),
+            "can_ship": may_fulfil and is_ship and state in (State.PAID, State.PROCESSING),
             "can_deliver": may_change and state == State.SHIPPED,
             "can_ready": at_counter and not is_ship and state in (State.PAID, State.PROCESSING),
             "can_pick_up": at_counter and not is_ship and state == State.READY_FOR_PICKUP,
@@ -172,7 +195,7 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
             "can_refund": user.has_perm(ADD_REFUND)
             and not roles.is_store_scoped(user)
             and state in services.PAID_STATES,
-            "can_reveal": may_change and is_ship and bool(order.address_token),
+            "can_reveal": may_reveal_address(user) and is_ship and bool(order.address_token),
             "refundable": order.total - order.refunded_total,
         }
 
@@ -348,6 +371,10 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
         if amount <= 0 or amount != amount.quantize(Decimal("0.01")) or not reason:
             messages.error(request, _("A refund needs a positive amount (to the fen) and a reason."))
             return self._detail(order)
+        refusal = refund_refusal(request.user, amount)
+        if refusal:
+            messages.error(request, refusal)
+            return self._detail(order)
         try:
             refund_payment(order=order, amount=Money(amount, order.currency), reason=reason, actor=request.user)
         except DomainError as error:
@@ -359,7 +386,9 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
         return self._detail(order)
 
     def reveal_address_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        order = self._order(request, object_id)
+        if not may_reveal_address(request.user):
+            raise PermissionDenied
+        order = self._order(request, object_id, permission=None)
         if request.method != "POST" or not order.address_token:
             return self._detail(order)
         address = privacy.reveal(order.address_token, "ship_parcel", actor=request.user)

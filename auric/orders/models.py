@@ -55,6 +55,18 @@ class Order(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     return_window_ends_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # A keyed fingerprint (HMAC, privacy index key) of the shipping address without name and phone:
+    # equal addresses share it, nothing can be read from it. Lets the risk engine count address
+    # changes without revealing an address (docs/adr/0010-risk-engine.md).
+    address_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    # A review hold (set and lifted only by `services.hold_order`/`release_hold`): a held order cannot
+    # be paid (payments refuses) nor fulfilled (`move_order` refuses processing and later states).
+    held_for_review = models.BooleanField(default=False, db_index=True)
+    hold_reason = models.CharField(max_length=300, blank=True)
+    held_at = models.DateTimeField(null=True, blank=True)
+    hold_released_at = models.DateTimeField(null=True, blank=True)
+    # Set by `services.require_step_up_for_payment`: the payment needs a step-up whatever the total.
+    payment_step_up_required = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-placed_at", "-id"]

@@ -26,7 +26,17 @@ from auric.orders.states import EVENT_ON_ENTER, TRANSITIONS, State, can_move
 if TYPE_CHECKING:
     from auric.checkout.models import Cart
 
-__all__ = ["DeliveryChoice", "IllegalTransition", "move_order", "place_order"]
+__all__ = [
+    "DeliveryChoice",
+    "IllegalTransition",
+    "OrderHeld",
+    "hold_order",
+    "move_order",
+    "place_order",
+    "refuse_if_held",
+    "release_hold",
+    "require_step_up_for_payment",
+]
 
 # Crockford base32 without I, L, O, U: readable aloud, no look-alikes.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -35,6 +45,18 @@ _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 class IllegalTransition(Conflict):
     code = "illegal_order_transition"
     title = "The order cannot move to that state"
+
+
+class OrderHeld(Conflict):
+    code = "order_held"
+    title = "The order is held for review"
+
+
+# What a review hold stops: fulfilment. Payment start is refused by payments (`refuse_if_held`);
+# a payment already under way may still arrive (PAID), and a held order may be cancelled or refunded.
+HOLD_STOPS = frozenset(
+    {State.PROCESSING, State.SHIPPED, State.READY_FOR_PICKUP, State.DELIVERED, State.PICKED_UP, State.COMPLETED}
+)
 
 
 def new_order_number() -> str:
@@ -67,9 +89,20 @@ def move_order(*, order: Order, to: str, actor: Any = None, note: str = "", **fi
         raise IllegalTransition(f"An order that is {source} cannot become {to} (allowed: {allowed})")
     now = timezone.now()
     with transaction.atomic():
-        moved = Order.objects.filter(pk=order.pk, state=source).update(state=to, **fields)
+        movable = Order.objects.filter(pk=order.pk, state=source)
+        if to in HOLD_STOPS:
+            movable = movable.filter(held_for_review=False)
+        moved = movable.update(state=to, **fields)
         if moved != 1:
-            current = Order.objects.filter(pk=order.pk).values_list("state", flat=True).first()
+            current, held = Order.objects.filter(pk=order.pk).values_list("state", "held_for_review").first() or (
+                None,
+                False,
+            )
+            if held and current == source:
+                raise OrderHeld(
+                    f"Order {order.number} is held for review; it cannot become {to} until the hold is released.",
+                    state=current,
+                )
             raise IllegalTransition(f"The order changed meanwhile: it is now {current}")
         OrderTransition.objects.create(
             order=order,
@@ -185,8 +218,10 @@ def place_order(
         totals = order_totals(line_totals, discount, quote.fee)
 
         address_token = address_masked = phone_token = phone_masked = recipient_token = recipient_masked = ""
+        address_fingerprint = ""
         if delivery.method == Order.Delivery.SHIP:
             address_token, address_masked = privacy.store_masked("address", delivery.address)
+            address_fingerprint = _address_fingerprint(delivery.address)
             phone_token, phone_masked = privacy.store_masked("phone", delivery.address["phone"])
             # The parcel label and the packing slip name the recipient: kept as its own value so
             # it can be shown masked (and revealed for shipping) without the whole address.
@@ -206,6 +241,7 @@ def place_order(
             pickup_location=pickup,
             address_token=address_token,
             address_masked=address_masked,
+            address_fingerprint=address_fingerprint,
             phone_token=phone_token,
             phone_masked=phone_masked,
             recipient_token=recipient_token,
@@ -272,6 +308,104 @@ def place_order(
             aggregate=f"orders.order:{order.pk}",
         )
         checkout.clear_cart(cart=cart)
+    return order
+
+
+# Who receives the parcel is not where it goes: a new recipient at the same address is no new address.
+_NOT_THE_PLACE = frozenset({"name", "recipient", "phone", "mobile", "email"})
+
+
+def _address_fingerprint(address: dict[str, Any]) -> str:
+    """A keyed digest (the vault's blind-index key) of the place an address names, normalised like
+    the vault's blind indexes: equal for equal places, meaningless without the key."""
+    from auric.privacy.crypto import blind_digest
+    from auric.privacy.keys import index_key
+
+    place = "\x1f".join(f"{k}={str(v).strip()}" for k, v in sorted(address.items()) if k not in _NOT_THE_PLACE)
+    return blind_digest("address", place, key=index_key())
+
+
+# --- review holds (set by the risk engine or staff; see docs/adr/0010-risk-engine.md) ----------------
+
+
+def refuse_if_held(*, order: Order, action: str) -> None:
+    """OrderHeld (409 `order_held`) when the order waits for a review."""
+    if order.held_for_review:
+        raise OrderHeld(
+            f"Order {order.number} is being reviewed and cannot be {action} until the review is done. "
+            "We will let you know; nothing was charged.",
+            number=order.number,
+        )
+
+
+def _extend_payment_window(order: Order, until: datetime) -> None:
+    """Keep an unpaid order and its reservations alive until `until` (never shortens them)."""
+    from auric.inventory.models import Reservation
+
+    if order.state != State.PENDING_PAYMENT or order.pay_by >= until:
+        return
+    Order.objects.filter(pk=order.pk, state=State.PENDING_PAYMENT).update(pay_by=until)
+    # The order's own holds on its pieces: extended in place (no stock moves), only while active.
+    Reservation.objects.filter(
+        pk__in=order.lines.exclude(reservation=None).values("reservation_id"),
+        state=Reservation.State.ACTIVE,
+        expires_at__lt=until,
+    ).update(expires_at=until)
+    order.pay_by = until
+
+
+def hold_order(*, order: Order, reason: str, actor: Any = None, review_until: datetime | None = None) -> Order:
+    """Hold an order for review: it cannot be paid or fulfilled until `release_hold`.
+
+    An unpaid order (and its reservations) is kept until `review_until` so the review has time; an
+    order nobody reviews by then expires as usual. Publishes orders.OrderHeld."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed("A hold needs a reason.", errors={"reason": ["Required"]})
+    now = timezone.now()
+    with transaction.atomic():
+        held = Order.objects.filter(
+            pk=order.pk, state__in=(State.PENDING_PAYMENT, State.PAID), held_for_review=False
+        ).update(held_for_review=True, hold_reason=reason[:300], held_at=now, hold_released_at=None)
+        order.refresh_from_db()
+        if held != 1:
+            if order.held_for_review:
+                return order
+            raise IllegalTransition(f"Order {order.number} is {order.state}: too late to hold it.", state=order.state)
+        if review_until is not None:
+            _extend_payment_window(order, review_until)
+        events.publish(
+            "orders.OrderHeld",
+            {"order_id": order.pk, "number": order.number, "reason": reason[:300], "by": _actor_label(actor)[:150]},
+            aggregate=f"orders.order:{order.pk}",
+        )
+    return order
+
+
+def release_hold(*, order: Order, actor: Any = None, note: str = "") -> Order:
+    """Lift a review hold; an unpaid order gets a full payment window from now. Idempotent."""
+    now = timezone.now()
+    with transaction.atomic():
+        released = Order.objects.filter(pk=order.pk, held_for_review=True).update(
+            held_for_review=False, hold_released_at=now
+        )
+        order.refresh_from_db()
+        if released != 1:
+            return order
+        _extend_payment_window(order, now + timedelta(minutes=settings.AURIC_UNPAID_ORDER_MINUTES))
+        events.publish(
+            "orders.OrderHoldReleased",
+            {"order_id": order.pk, "number": order.number, "note": note[:300], "by": _actor_label(actor)[:150]},
+            aggregate=f"orders.order:{order.pk}",
+        )
+    return order
+
+
+def require_step_up_for_payment(*, order: Order) -> Order:
+    """The order's payment needs a step-up of its owner whatever its total (payments checks it)."""
+    with transaction.atomic():
+        Order.objects.filter(pk=order.pk).update(payment_step_up_required=True)
+    order.payment_step_up_required = True
     return order
 
 

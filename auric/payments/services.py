@@ -55,7 +55,7 @@ def require_payment_step_up(*, order: Order, provider: str) -> None:
     """A payment of ≥ AURIC_STEP_UP_THRESHOLD needs a fresh step-up of the order's owner bound to
     this order's number, total, currency and payee (COMPLIANCE D2); StepUpRequired (403) otherwise."""
     amount = Money(order.total, order.currency)
-    if not stepup.needs_step_up(amount):
+    if not stepup.needs_step_up(amount) and not order.payment_step_up_required:  # the risk engine may force it
         return
     if order.user is None:
         raise stepup.StepUpRequired("Orders of this value can only be paid from a signed-in account.")
@@ -72,6 +72,7 @@ def start_payment(*, order: Order, provider: str, actor: Any = None) -> Payment:
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.state != State.PENDING_PAYMENT:
             raise OrderNotPayable(f"Order {locked.number} is {locked.state}, not pending_payment")
+        order_services.refuse_if_held(order=locked, action="paid")  # 409 order_held while under review
         require_payment_step_up(order=locked, provider=provider)
         payment = Payment.objects.create(
             order=locked,

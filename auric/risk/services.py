@@ -1,0 +1,320 @@
+"""Risk use cases: screen an order or a sign-in, publish a new rule-set version, decide a review.
+
+Screening an order (called by the `orders.OrderPlaced` handler, in-process right after the order
+commits): measure every signal, score it with the active rule set, store the decision with its
+reasons, then act through the order services — never by writing orders directly:
+
+- allow: nothing;
+- step-up: `orders.require_step_up_for_payment` (a guest cannot step up: held instead);
+- hold: `orders.hold_order` (payment and fulfilment refused) and a review case opens;
+- block: `orders.cancel_order` with the reasons (a paid order cannot be cancelled: held instead).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from auric.core.errors import Conflict, ValidationFailed
+from auric.orders import services as orders
+from auric.orders.models import Order
+from auric.orders.states import State
+from auric.risk import scoring, selectors
+from auric.risk.context import ClientContext
+from auric.risk.models import Decision, DeviceSighting, Outcome, ReviewCase, Rule, RuleSet, Subject
+
+logger = logging.getLogger("auric.risk")
+
+ACTOR = "risk engine"
+MAX_WEIGHT = 1000
+MAX_THRESHOLD = 10_000
+SCREENED_STATES = (State.PENDING_PAYMENT, State.PAID)
+
+
+class ReviewClosed(Conflict):
+    code = "review_closed"
+    title = "This review was already decided"
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    signal: str
+    weight: int
+    threshold: Decimal
+    window_days: int = 0
+    enabled: bool = True
+
+
+# --- rule sets ------------------------------------------------------------------------------------
+
+
+def active_rule_set() -> RuleSet:
+    """The rule set in force; the seed version when none was ever published."""
+    rule_set = RuleSet.objects.filter(is_active=True).first()
+    if rule_set is not None:
+        return rule_set
+    return publish_rule_set(
+        rules=[RuleSpec(r.signal, r.weight, r.threshold, r.window_days) for r in scoring.default_rules()],
+        note="default rules",
+        **scoring.DEFAULT_THRESHOLDS,
+    )
+
+
+def _check_rules(rules: Sequence[RuleSpec], step_up_at: int, hold_at: int, block_at: int) -> None:
+    errors: dict[str, list[str]] = {}
+    if not 0 < step_up_at <= hold_at <= block_at <= MAX_THRESHOLD:
+        errors["thresholds"] = [f"0 < step-up ≤ hold ≤ block ≤ {MAX_THRESHOLD}"]
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.signal not in scoring.BY_CODE:
+            errors[f"rules.{rule.signal}"] = ["Unknown signal"]
+        elif rule.signal in seen:
+            errors[f"rules.{rule.signal}"] = ["Listed twice"]
+        seen.add(rule.signal)
+        if not 0 <= rule.weight <= MAX_WEIGHT:
+            errors[f"rules.{rule.signal}.weight"] = [f"0 to {MAX_WEIGHT}"]
+        try:
+            if not rule.threshold.is_finite() or rule.threshold < 0 or rule.threshold >= Decimal("1e10"):
+                raise InvalidOperation
+        except (InvalidOperation, AttributeError):
+            errors[f"rules.{rule.signal}.threshold"] = ["A non-negative number below 10 000 000 000"]
+        if not 0 <= rule.window_days <= 3650:
+            errors[f"rules.{rule.signal}.window_days"] = ["0 to 3650 days"]
+    if errors:
+        raise ValidationFailed("The rule set is not valid; nothing was changed.", errors=errors)
+
+
+def publish_rule_set(
+    *,
+    rules: Sequence[RuleSpec],
+    step_up_at: int,
+    hold_at: int,
+    block_at: int,
+    note: str = "",
+    actor: Any = None,
+) -> RuleSet:
+    """Save the rules as the next version and make it the active one; earlier versions stay as they
+    were (decisions point at them). Signals left out are not scored by this version."""
+    _check_rules(rules, step_up_at, hold_at, block_at)
+    with transaction.atomic():
+        # Lock the current active row so two publishers queue; the partial unique index backs it up.
+        list(RuleSet.objects.select_for_update().filter(is_active=True))
+        version = (RuleSet.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+        RuleSet.objects.filter(is_active=True).update(is_active=False)
+        try:
+            with transaction.atomic():
+                rule_set = RuleSet.objects.create(
+                    version=version,
+                    is_active=True,
+                    note=note.strip()[:300],
+                    step_up_at=step_up_at,
+                    hold_at=hold_at,
+                    block_at=block_at,
+                    created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                )
+        except IntegrityError as exc:
+            raise Conflict("Another version was published at the same moment; reload and try again.") from exc
+        Rule.objects.bulk_create(
+            Rule(
+                rule_set=rule_set,
+                signal=r.signal,
+                enabled=r.enabled,
+                weight=r.weight,
+                threshold=r.threshold,
+                window_days=r.window_days,
+            )
+            for r in rules
+        )
+    logger.info("risk rule set v%s published by %s", version, getattr(actor, "pk", actor))
+    return rule_set
+
+
+def _terms(rule_set: RuleSet) -> list[scoring.RuleTerms]:
+    return [scoring.RuleTerms(r.signal, r.weight, r.threshold, r.window_days, r.enabled) for r in rule_set.rules.all()]
+
+
+def _thresholds(rule_set: RuleSet) -> dict[str, int]:
+    return {"step_up_at": rule_set.step_up_at, "hold_at": rule_set.hold_at, "block_at": rule_set.block_at}
+
+
+# --- devices --------------------------------------------------------------------------------------
+
+
+def record_sighting(*, user: Any, client: ClientContext | None, now: datetime) -> None:
+    """Remember that this account used this device (after scoring, so it is not "known" yet)."""
+    device = client.device if client is not None else ""
+    if not device or not getattr(user, "is_authenticated", False):
+        return
+    DeviceSighting.objects.bulk_create([DeviceSighting(device=device, user=user, first_seen=now, last_seen=now)],
+                                       ignore_conflicts=True)  # fmt: skip
+    DeviceSighting.objects.filter(device=device, user=user, last_seen__lt=now).update(
+        last_seen=now, times=F("times") + 1
+    )
+
+
+# --- orders ---------------------------------------------------------------------------------------
+
+
+def screen_order(
+    *, order_id: int, client: ClientContext | None, source_event: UUID | None = None, now: datetime | None = None
+) -> Decision | None:
+    """Score a placed order and act on the outcome (see the module docstring), in one transaction.
+
+    Idempotent per source event: a redelivered event returns the first decision. An order that was
+    cancelled (or went further than paid) meanwhile is not screened: None."""
+    now = now or timezone.now()
+    if source_event is not None and (done := Decision.objects.filter(source_event=source_event).first()):
+        return done
+    with transaction.atomic():
+        order = Order.objects.select_related("user").select_for_update(of=("self",)).filter(pk=order_id).first()
+        if order is None or order.state not in SCREENED_STATES:
+            return None
+        rule_set = active_rule_set()
+        score = scoring.evaluate(
+            subject=scoring.ORDER,
+            rules=_terms(rule_set),
+            observe=lambda rule: selectors.observe_order(rule, order=order, client=client, now=now),
+            **_thresholds(rule_set),
+        )
+        outcome, reasons = score.outcome, score.reasons
+        if outcome == Outcome.STEP_UP and order.user_id is None:
+            outcome = Outcome.HOLD
+            reasons.append("A step-up was due, but a guest order has no account to step up: held instead.")
+        if outcome == Outcome.BLOCK and order.state != State.PENDING_PAYMENT:
+            outcome = Outcome.HOLD
+            reasons.append(f"A block was due, but the order is already {order.state}: held instead.")
+        if outcome == Outcome.STEP_UP and order.state != State.PENDING_PAYMENT:
+            reasons.append("A step-up was due, but the order is already paid: recorded only.")
+        decision = Decision.objects.create(
+            subject=Subject.ORDER,
+            order=order,
+            user=order.user,
+            rule_set=rule_set,
+            score=score.total,
+            outcome=outcome,
+            signals=[r.as_json() for r in score.results],
+            reasons=reasons or ["No signal fired."],
+            client=client.stored() if client is not None else {},
+            amount=order.total,
+            currency=order.currency,
+            source_event=source_event,
+            decided_at=now,
+        )
+        record_sighting(user=order.user, client=client, now=now)
+        _act_on_order(order, decision, now)
+    logger.info("risk: order %s scored %s → %s", order.number, decision.score, decision.outcome)
+    return decision
+
+
+def _summary(decision: Decision) -> str:
+    fired = [s["label"] for s in decision.signals if s["fired"]]
+    return f"risk score {decision.score} (rules v{decision.rule_set.version}): {', '.join(fired) or 'no signal'}"
+
+
+def _act_on_order(order: Order, decision: Decision, now: datetime) -> None:
+    if decision.outcome == Outcome.STEP_UP and order.state == State.PENDING_PAYMENT:
+        orders.require_step_up_for_payment(order=order)
+    elif decision.outcome == Outcome.HOLD:
+        review_until = now + timedelta(hours=int(settings.AURIC_RISK_REVIEW_HOURS))
+        orders.hold_order(order=order, reason=_summary(decision), actor=ACTOR, review_until=review_until)
+        ReviewCase.objects.create(decision=decision, order=order, opened_at=now)
+    elif decision.outcome == Outcome.BLOCK:
+        orders.cancel_order(order=order, actor=ACTOR, reason=f"blocked: {_summary(decision)}"[:300])
+
+
+# --- the review queue -----------------------------------------------------------------------------
+
+
+def _open_case(case: ReviewCase) -> ReviewCase:
+    locked = ReviewCase.objects.select_for_update().select_related("order").get(pk=case.pk)
+    if locked.state != ReviewCase.State.OPEN:
+        raise ReviewClosed(f"This review is already {locked.state}.", state=locked.state)
+    return locked
+
+
+def _note(note: str) -> str:
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed("Say why in a note.", errors={"note": ["Required"]})
+    if len(note) > 2000:
+        raise ValidationFailed(errors={"note": ["At most 2000 characters"]})
+    return note
+
+
+def approve_review(*, case: ReviewCase, actor: Any, note: str) -> ReviewCase:
+    """The order is fine: the hold is released (an unpaid order gets a fresh payment window)."""
+    note = _note(note)
+    with transaction.atomic():
+        case = _open_case(case)
+        orders.release_hold(order=case.order, actor=actor, note=note)
+        return _decide(case, ReviewCase.State.APPROVED, actor, note)
+
+
+def reject_review(*, case: ReviewCase, actor: Any, note: str) -> ReviewCase:
+    """The order is fraud: an unpaid order is cancelled (stock and coupon given back). A paid order
+    stays held — refund it from the order page; the hold keeps it from being shipped."""
+    note = _note(note)
+    with transaction.atomic():
+        case = _open_case(case)
+        if case.order.state == State.PENDING_PAYMENT:
+            orders.cancel_order(order=case.order, actor=actor, reason=f"rejected in risk review: {note}"[:300])
+        return _decide(case, ReviewCase.State.REJECTED, actor, note)
+
+
+def _decide(case: ReviewCase, state: str, actor: Any, note: str) -> ReviewCase:
+    case.state = state
+    case.decided_at = timezone.now()
+    case.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    case.note = note
+    case.save(update_fields=["state", "decided_at", "decided_by", "note"])
+    return case
+
+
+def close_reviews_of(*, order_id: int, why: str) -> int:
+    """The order ended without a review (expired unpaid, cancelled by the shopper): close its case."""
+    with transaction.atomic():
+        return ReviewCase.objects.filter(order_id=order_id, state=ReviewCase.State.OPEN).update(
+            state=ReviewCase.State.CLOSED, decided_at=timezone.now(), note=why[:2000]
+        )
+
+
+# --- sign-ins -------------------------------------------------------------------------------------
+
+
+def screen_login(*, user: Any, client: ClientContext | None, now: datetime | None = None) -> Decision:
+    """Score a sign-in and record the decision. A block asks the middleware to end the session
+    (`client.end_session`); step-up and hold are recorded for staff to see (docs/risk.md)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        rule_set = active_rule_set()
+        score = scoring.evaluate(
+            subject=scoring.LOGIN,
+            rules=_terms(rule_set),
+            observe=lambda rule: selectors.observe_login(rule, user=user, client=client, now=now),
+            **_thresholds(rule_set),
+        )
+        decision = Decision.objects.create(
+            subject=Subject.LOGIN,
+            user=user,
+            rule_set=rule_set,
+            score=score.total,
+            outcome=score.outcome,
+            signals=[r.as_json() for r in score.results],
+            reasons=score.reasons or ["No signal fired."],
+            client=client.stored() if client is not None else {},
+            decided_at=now,
+        )
+        record_sighting(user=user, client=client, now=now)
+    if decision.outcome == Outcome.BLOCK and client is not None:
+        client.end_session = True
+    return decision
