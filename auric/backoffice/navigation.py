@@ -105,6 +105,9 @@ def sidebar_navigation(request: HttpRequest) -> list[dict[str, Any]]:
                     _view("inventory.stocklevel"),
                 ),
                 _item(_("Locations"), "storefront", "admin:inventory_location_changelist", _view("inventory.location")),
+                _item(
+                    _("Franchises"), "handshake", "admin:inventory_franchise_changelist", _view("inventory.franchise")
+                ),
             ],
         },
         {

@@ -181,7 +181,8 @@ def add_item(request: HttpRequest, payload: CartItemIn) -> Status:
 
 @router.delete("/cart/items/{line_id}", response={200: CartOut, **WRITE_ERRORS, **errors(404)}, summary="Remove a line")
 def remove_item(request: HttpRequest, line_id: int) -> CartOut:
-    cart = current_cart(request, write=True)
+    shopper(request, write=True)  # a session write needs its CSRF token
+    cart = current_cart(request)  # an existing cart only: a refused removal must not create one
     if cart is None:
         raise NotFound("No such line in the cart")
     services.remove_line(cart=cart, line_id=line_id)

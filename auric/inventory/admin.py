@@ -27,7 +27,7 @@ from auric.accounts import roles
 from auric.catalog.models import Piece
 from auric.core.admin import ReadOnlyAdminMixin, ServiceFormAdminMixin, adopt
 from auric.core.admin_csv import CsvImportProgressView, CsvImportView
-from auric.inventory.models import Location, PieceStock, Reservation, StockLevel, StockMovement, Transfer
+from auric.inventory.models import Franchise, Location, PieceStock, Reservation, StockLevel, StockMovement, Transfer
 
 
 class StoreScopedAdminMixin:
@@ -81,12 +81,23 @@ class LocationAdmin(StoreScopedAdminMixin, ModelAdmin):
             _("Address"),
             {"fields": ("city", "city_en", "address", "latitude", "longitude", "opening_hours", "phone")},
         ),
-        (_("Staff"), {"fields": ("staff",)}),
+        (_("Staff"), {"fields": ("staff", "franchise")}),
     )
 
     @display(description=_("Pieces here"))
     def piece_count(self, obj: Location) -> int:
         return obj.piece_stock.exclude(status="sold").count()
+
+
+@admin.register(Franchise)
+class FranchiseAdmin(StoreScopedAdminMixin, ModelAdmin):
+    """Operators create franchises and name their owners; a franchisee sees their own franchise."""
+
+    location_lookups = ("locations",)
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
+    autocomplete_fields = ("owners",)
+    fields = ("code", "name", "owners")
 
 
 def run_pieces_import(*, data: bytes, actor: Any, progress: Any = None) -> Any:
@@ -307,6 +318,12 @@ class TransferAdmin(ServiceFormAdminMixin, StoreScopedAdminMixin, ModelAdmin):
         from auric.inventory.services import receive_transfer
 
         done = 0
+        if roles.is_store_scoped(request.user):
+            # Only the receiving store takes a transfer in; the sending store only sees it.
+            theirs = queryset.exclude(to_location__in=roles.store_location_ids(request.user))
+            for transfer in theirs:
+                messages.error(request, _("%(transfer)s is not coming to your store.") % {"transfer": transfer})
+            queryset = queryset.filter(to_location__in=roles.store_location_ids(request.user))
         for transfer in queryset.filter(state=Transfer.State.IN_TRANSIT):
             try:
                 receive_transfer(transfer=transfer, actor=request.user)

@@ -15,6 +15,22 @@ from django.utils import timezone
 from auric.catalog.models import Piece, Variant
 
 
+class Franchise(models.Model):
+    """A franchise partner that owns some of the stores. Its owners (the *franchisee* role, see
+    `accounts.roles`) see and act on the stock, transfers and pickup orders of the franchise's stores
+    only — as store staff do for the stores they are assigned to."""
+
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=120)
+    owners = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="franchises")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Location(models.Model):
     class Kind(models.TextChoices):
         WAREHOUSE = "warehouse", "仓库 Warehouse"
@@ -36,6 +52,8 @@ class Location(models.Model):
     sells_online = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     staff = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="locations")
+    # A franchised store; None for the brand's own stores and warehouses.
+    franchise = models.ForeignKey(Franchise, null=True, blank=True, on_delete=models.PROTECT, related_name="locations")
 
     class Meta:
         ordering = ["kind", "code"]

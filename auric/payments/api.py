@@ -13,9 +13,10 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from auric.accounts import roles
 from auric.accounts.auth import API_AUTH, require_permission
 from auric.api import NO_NUL, READ_ERRORS, WRITE_ERRORS, DecimalStr, errors
-from auric.core.errors import NotFound
+from auric.core.errors import NotFound, PermissionDenied
 from auric.core.idempotency import idempotent_call
 from auric.core.money import Money
 from auric.orders.models import Order
@@ -133,6 +134,11 @@ def refund_out(refund: Refund, order: Order) -> RefundOut:
 )
 def create_refund(request: HttpRequest, number: str, payload: RefundIn) -> Any:
     user = require_permission(request, "payments.add_refund")
+    if roles.is_store_scoped(user) or roles.is_read_only(user):
+        raise PermissionDenied("Refunds are made by operators and customer service.")
+    limit = roles.refund_limit(user)
+    if limit is not None and payload.amount > limit:
+        raise PermissionDenied(f"Refunds above {limit} need an operator.", limit=str(limit))
     order = Order.objects.filter(number=number).first()
     if order is None:
         raise NotFound("No such order")

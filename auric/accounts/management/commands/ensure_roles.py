@@ -1,4 +1,4 @@
-"""Create or update the back-office role groups (operator, store staff). Idempotent."""
+"""Create or update the back-office role groups (see accounts.roles). Idempotent."""
 
 from typing import Any
 
