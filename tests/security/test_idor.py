@@ -90,6 +90,8 @@ PUBLIC_OPERATIONS: dict[str, str] = {
     "GET /api/v1/catalog/styles/{slug}/price-changes": "a live style's public price history",
     "GET /api/v1/catalog/pieces/{piece_id}": "a piece for sale is public",
     "GET /api/v1/catalog/pieces/{serial}": "a piece's public price breakdown",
+    "POST /api/v1/account/consents/{kind}": "names a kind of consent, not an object: it always changes the "
+    "caller's own consent (tests/privacy/test_rights.py)",
     "POST /api/v1/payments/{provider}/webhook": "names a payment provider, not an owned object; the provider "
     "signs the body (tests/payments/test_callbacks.py)",
     "POST /api/v1/payments/sandbox/{payment_id}/complete": "the sandbox provider's own side, a test hook that is "
@@ -341,6 +343,7 @@ STOREFRONT_PUBLIC_PAGES: dict[str, str] = {
     "payments:sandbox_page": "the sandbox provider's hosted page, reached by the payment's random UUID like a "
     "real channel's page; off in production (AURIC_SANDBOX_PAYMENTS=0)",
     "payments:sandbox_result": "the same hosted page's result",
+    "storefront:consent_change": "names a kind of consent, not an object: it changes the signed-in shopper's own",
 }
 
 

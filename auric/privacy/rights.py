@@ -1,0 +1,322 @@
+"""Data-subject rights (PIPL Arts. 45, 47; COMPLIANCE D3): export all my data, delete my account.
+
+**Export** gathers what the platform holds about the signed-in shopper: the account, consents and
+their history, orders with their lines, the personal values behind them (revealed with the purpose
+`show_owner`, so the reveal itself is logged), second factors (names and dates, never keys), API
+tokens (prefixes only) and who read the shopper's data.
+
+**Deletion** is refused while an order is in flight (unpaid, paid but not yet delivered or picked up,
+or with an open return): the shopper finishes or cancels it first. Otherwise:
+
+1. the personal values are erased from the vault (crypto-shredding) — first, because the vault is
+   another database: if anything after this fails, nothing personal is left and running the
+   deletion again completes it;
+2. in ONE commerce transaction: orders keep number, lines, amounts and dates (tax law) and lose
+   every personal field; passkeys, the authenticator app and API tokens are removed; the account
+   row is anonymised and deactivated (its sessions end, since the password hash changes); a
+   `DeletionReceipt` records what was done; `accounts.AccountDeleted` is published so point and
+   commission balances can be settled by their published rules when those features exist.
+
+Identity values recorded for a large-transaction report (D4) are kept: the anti-money-laundering
+rules require dealers to keep them, and PIPL Art. 47 lets the law's retention override erasure.
+They stay encrypted in the vault, are named in the receipt, and are read only by the compliance role.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+from typing import Any
+
+from django.apps import apps
+from django.db import models, transaction
+from django.utils import timezone
+
+from auric import privacy
+from auric.accounts import stepup
+from auric.accounts.models import ApiToken, Consent, DeletionReceipt, PasskeyCredential, TotpDevice, User
+from auric.core import events
+from auric.core.errors import Conflict, DomainError, NotFound
+from auric.orders.models import Order, ReturnRequest
+from auric.orders.states import State
+from auric.privacy import consents
+
+logger = logging.getLogger("auric.privacy")
+
+ERASED = "erased"
+DELETE_PURPOSE = "account_change"
+# An order in one of these states is still being fulfilled (or paid): the account cannot go yet.
+IN_FLIGHT = (State.PENDING_PAYMENT, State.PAID, State.PROCESSING, State.SHIPPED, State.READY_FOR_PICKUP)
+OPEN_RETURNS = (ReturnRequest.State.REQUESTED, ReturnRequest.State.APPROVED, ReturnRequest.State.RECEIVED)
+ORDER_TOKEN_FIELDS = ("address_token", "phone_token", "recipient_token")
+
+
+class WrongPassword(DomainError):
+    status = 400
+    code = "wrong_password"
+    title = "The current password is wrong"
+
+
+class OrdersInFlight(Conflict):
+    code = "orders_in_flight"
+    title = "Finish or cancel your open orders first"
+
+
+# --- what belongs to whom ------------------------------------------------------------------------
+
+
+def _token_fields(instance: models.Model) -> dict[str, str]:
+    return {
+        f.name: getattr(instance, f.name)
+        for f in instance._meta.concrete_fields
+        if f.name.endswith("_token") and isinstance(getattr(instance, f.name), str) and getattr(instance, f.name)
+    }
+
+
+def _identity(user: User) -> Any:
+    return getattr(user, "identity_verification", None) if hasattr(user, "identity_verification") else None
+
+
+def _retained_identity_tokens(user: User) -> set[str]:
+    """Identity values a large-transaction report refers to: kept by law (see the module doc)."""
+    identity = _identity(user)
+    if identity is None:
+        return set()
+    try:
+        reports = apps.get_model("payments", "LargeTransactionReport")
+    except LookupError:
+        return set()
+    if not reports.objects.filter(identity=identity).exists():
+        return set()
+    return set(_token_fields(identity).values())
+
+
+def personal_tokens(user: User) -> dict[str, str]:
+    """Every vault token of this shopper: token → where it is held (for export and erasure)."""
+    found: dict[str, str] = {}
+    for name, token in _token_fields(user).items():
+        found[token] = f"account.{name}"
+    identity = _identity(user)
+    if identity is not None:
+        for name, token in _token_fields(identity).items():
+            found[token] = f"identity.{name}"
+    device = TotpDevice.objects.filter(user=user).first()
+    if device is not None:
+        for name, token in _token_fields(device).items():
+            found[token] = f"authenticator.{name}"
+    for order in Order.objects.filter(user=user).only("number", "invoice", *ORDER_TOKEN_FIELDS):
+        for name in ORDER_TOKEN_FIELDS:
+            if token := getattr(order, name):
+                found[token] = f"order {order.number}.{name}"
+        tax_token = order.invoice.get("tax_id_token", "") if isinstance(order.invoice, dict) else ""
+        if tax_token:
+            found[tax_token] = f"order {order.number}.invoice.tax_id"
+    return found
+
+
+# --- export --------------------------------------------------------------------------------------
+
+
+def _reveal_own(token: str, user: User) -> Any:
+    try:
+        return privacy.reveal(token, "show_owner", actor=privacy.owner(user))
+    except DomainError as exc:  # erased, or refused: say so rather than fail the export
+        return {"unavailable": exc.code}
+
+
+def export_data(*, user: User) -> dict[str, Any]:
+    """Everything about the shopper, as JSON-ready data. Reading their own values is logged."""
+    orders = []
+    for order in Order.objects.filter(user=user).prefetch_related("lines").order_by("placed_at", "id"):
+        personal = {}
+        for name in ORDER_TOKEN_FIELDS:
+            if token := getattr(order, name):
+                personal[name.removesuffix("_token")] = _reveal_own(token, user)
+        invoice = dict(order.invoice) if isinstance(order.invoice, dict) else {}
+        if tax_token := invoice.pop("tax_id_token", ""):
+            invoice["tax_id"] = _reveal_own(tax_token, user)
+        orders.append(
+            {
+                "number": order.number,
+                "state": order.state,
+                "placed_at": order.placed_at.isoformat() if order.placed_at else None,
+                "currency": order.currency,
+                "subtotal": format(order.subtotal, "f"),
+                "discount_total": format(order.discount_total, "f"),
+                "shipping_total": format(order.shipping_total, "f"),
+                "total": format(order.total, "f"),
+                "delivery_method": order.delivery_method,
+                "delivery": personal,
+                "invoice": invoice,
+                "lines": [
+                    {
+                        "title": line.title,
+                        "serial_number": line.serial_number,
+                        "quantity": line.quantity,
+                        "unit_price": format(line.unit_price, "f"),
+                    }
+                    for line in order.lines.all()
+                ],
+            }
+        )
+    identity = _identity(user)
+    account_values = {name: _reveal_own(token, user) for name, token in _token_fields(user).items()}
+    tokens = personal_tokens(user)
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "account": {
+            "username": user.username,
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "preferred_language": user.preferred_language,
+            "date_joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+            **{name.removesuffix("_token"): value for name, value in account_values.items()},
+        },
+        "identity_verification": (
+            {
+                "name": identity.name_masked,
+                "id_number": identity.id_number_masked,
+                "at": identity.verified_at.isoformat(),
+            }
+            if identity is not None
+            else None
+        ),
+        "consents": {kind: state.as_dict() for kind, state in consents.current(user).items()},
+        "consent_history": consents.history(user),
+        "orders": orders,
+        "passkeys": [
+            {"name": p.name, "created_at": p.created_at.isoformat(), "last_used_at": _iso(p.last_used_at)}
+            for p in PasskeyCredential.objects.filter(user=user).order_by("created_at")
+        ],
+        "authenticator_app": TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists(),
+        "api_tokens": [
+            {"name": t.name, "prefix": t.key_prefix, "created_at": t.created_at.isoformat(), "active": t.is_active}
+            for t in ApiToken.objects.filter(user=user)
+        ],
+        "personal_data_access_log": [
+            {"at": e.at.isoformat(), "role": e.role, "purpose": e.purpose, "value": tokens.get(e.token, e.kind)}
+            for e in privacy.access_log_for(tokens)
+        ],
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+# --- deletion ------------------------------------------------------------------------------------
+
+
+def deletion_binding(user: User) -> dict[str, str]:
+    return stepup.canonical_binding({"account": user.pk, "change": "delete_account"})
+
+
+def _confirm(user: User, password: str) -> str:
+    """How the shopper proved it is them: the current password, or a fresh step-up for deletion."""
+    if password and user.has_usable_password():
+        if not user.check_password(password):
+            raise WrongPassword("The password is wrong. Nothing was deleted.", errors={"password": ["wrong"]})
+        return "password"
+    stepup.require_step_up(user=user, purpose=DELETE_PURPOSE, binding=deletion_binding(user))
+    return "step_up"
+
+
+def _check_nothing_in_flight(user: User) -> None:
+    open_orders = list(Order.objects.filter(user=user, state__in=IN_FLIGHT).values_list("number", flat=True)[:20])
+    open_returns = list(
+        ReturnRequest.objects.filter(order__user=user, state__in=OPEN_RETURNS).values_list("order__number", flat=True)
+    )
+    if open_orders or open_returns:
+        raise OrdersInFlight(
+            "Your account can be deleted once every order is delivered or cancelled and every return is "
+            "settled; we keep what we need to finish them until then.",
+            orders=open_orders,
+            returns=open_returns,
+        )
+
+
+def _anonymise_orders(user: User) -> int:
+    count = 0
+    for order in Order.objects.select_for_update().filter(user=user):
+        for name in ORDER_TOKEN_FIELDS:
+            masked_name = name.replace("_token", "_masked")
+            if getattr(order, name) or getattr(order, masked_name, ""):
+                setattr(order, masked_name, ERASED)
+        invoice = order.invoice if isinstance(order.invoice, dict) else {}
+        if invoice:
+            # A company's invoice details are the company's; a personal invoice title is the shopper's name.
+            kept = {k: v for k, v in invoice.items() if k in {"kind"}}
+            if invoice.get("kind") == "company":
+                kept |= {k: v for k, v in invoice.items() if k not in {"tax_id_token"}}
+            else:
+                kept["title"] = ERASED
+            order.invoice = kept
+        if hasattr(order, "address_fingerprint"):
+            order.address_fingerprint = ""  # a keyed hash of the address is still about the person
+        order.save()
+        count += 1
+    return count
+
+
+def delete_account(*, user: User, password: str = "") -> DeletionReceipt:
+    """Erase the shopper's personal data and close the account (see the module doc). Idempotent:
+    deleting an account whose receipt exists returns that receipt."""
+    existing = DeletionReceipt.objects.filter(user=user).first()
+    if existing is not None:
+        return existing
+    if not user.is_active:
+        raise NotFound("No such account")
+    confirmed_by = _confirm(user, password)
+    _check_nothing_in_flight(user)
+
+    retained = _retained_identity_tokens(user)
+    tokens = personal_tokens(user)
+    erased: dict[str, int] = {}
+    for token, where in tokens.items():
+        if token in retained:
+            continue
+        with contextlib.suppress(NotFound):  # already gone: an earlier, interrupted deletion erased it
+            privacy.erase(token)
+        kind = where.rsplit(".", 1)[-1].removesuffix("_token")
+        erased[kind] = erased.get(kind, 0) + 1
+
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        orders = _anonymise_orders(locked)
+        passkeys_removed, _ = PasskeyCredential.objects.filter(user=locked).delete()
+        totp_removed, _ = TotpDevice.objects.filter(user=locked).delete()
+        tokens_removed, _ = ApiToken.objects.filter(user=locked).delete()
+        for name in _token_fields(locked):
+            setattr(locked, name, "")
+            masked_name = name.replace("_token", "_masked")
+            if hasattr(locked, masked_name):
+                setattr(locked, masked_name, "")
+        locked.username = f"deleted-{secrets.token_hex(8)}"
+        locked.email = locked.first_name = locked.last_name = ""
+        locked.is_active = False
+        locked.set_unusable_password()  # changes the session hash: every session of the account ends
+        locked.save()
+        for kind, state in consents.current(locked).items():
+            if state.granted and not state.is_default:
+                Consent.objects.create(user=locked, kind=kind, granted=False, channel=Consent.Channel.SYSTEM)
+        receipt = DeletionReceipt.objects.create(
+            user=locked,
+            reference=f"DEL-{timezone.now():%Y%m%d}-{secrets.token_hex(4).upper()}",
+            confirmed_by=confirmed_by,
+            erased_values=erased,
+            orders_anonymised=orders,
+            passkeys_removed=passkeys_removed,
+            api_tokens_removed=tokens_removed,
+            totp_removed=bool(totp_removed),
+            details={"retained_for_aml": sorted(tokens[t] for t in retained)} if retained else {},
+        )
+        events.publish(
+            "accounts.AccountDeleted",
+            {"user_id": locked.pk, "reference": receipt.reference, "at": receipt.requested_at.isoformat()},
+            aggregate=f"user:{locked.pk}",
+        )
+    logger.info("account %s deleted (%s), receipt %s", locked.pk, confirmed_by, receipt.reference)
+    return receipt
