@@ -64,10 +64,11 @@ def may_reveal_address(user: Any) -> bool:
     return bool(user.has_perm(CHANGE_ORDER)) or roles.has_role(user, roles.CUSTOMER_SERVICE)
 
 
-def refund_refusal(user: Any, amount: Decimal) -> str | None:
-    """Why this user may not refund this amount in one refund, or None when they may."""
+def refund_refusal(user: Any, amount: Decimal, *, already_refunded: Decimal = Decimal(0)) -> str | None:
+    """Why this user may not refund this amount, or None when they may. The limit counts what the
+    order was refunded before, so several small refunds cannot add up past it."""
     limit = roles.refund_limit(user)
-    if limit is not None and amount > limit:
+    if limit is not None and already_refunded + amount > limit:
         return _("Refunds above %(limit)s need an operator.") % {"limit": limit}
     return None
 
@@ -371,7 +372,7 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
         if amount <= 0 or amount != amount.quantize(Decimal("0.01")) or not reason:
             messages.error(request, _("A refund needs a positive amount (to the fen) and a reason."))
             return self._detail(order)
-        refusal = refund_refusal(request.user, amount)
+        refusal = refund_refusal(request.user, amount, already_refunded=order.refunded_total)
         if refusal:
             messages.error(request, refusal)
             return self._detail(order)

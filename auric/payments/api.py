@@ -136,12 +136,12 @@ def create_refund(request: HttpRequest, number: str, payload: RefundIn) -> Any:
     user = require_permission(request, "payments.add_refund")
     if roles.is_store_scoped(user) or roles.is_read_only(user):
         raise PermissionDenied("Refunds are made by operators and customer service.")
-    limit = roles.refund_limit(user)
-    if limit is not None and payload.amount > limit:
-        raise PermissionDenied(f"Refunds above {limit} need an operator.", limit=str(limit))
     order = Order.objects.filter(number=number).first()
     if order is None:
         raise NotFound("No such order")
+    limit = roles.refund_limit(user)
+    if limit is not None and order.refunded_total + payload.amount > limit:  # counts earlier refunds too
+        raise PermissionDenied(f"Refunds above {limit} per order need an operator.", limit=str(limit))
 
     def call() -> Status:
         money = Money(payload.amount, payload.currency or order.currency)

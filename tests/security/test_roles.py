@@ -299,6 +299,21 @@ def test_customer_service_refund_up_to_their_limit_through_the_api(collected):
     assert list(Refund.objects.values_list("amount", flat=True)) == [roles.CUSTOMER_SERVICE_REFUND_LIMIT]
 
 
+def test_customer_service_cannot_pass_their_limit_in_several_small_refunds(collected):
+    # Given customer service and a paid order of 5000.00
+    agent = member_of(roles.CUSTOMER_SERVICE)
+    part = roles.CUSTOMER_SERVICE_REFUND_LIMIT * Decimal("0.75")
+
+    # When they refund three quarters of the limit twice
+    first = refund_by_api(agent, collected, str(part))
+    second = refund_by_api(agent, collected, str(part))
+
+    # Then the second would pass the limit for the order and is refused
+    assert first.status_code == 201, first.content
+    assert second.status_code == 403
+    assert list(Refund.objects.values_list("amount", flat=True)) == [part]
+
+
 def test_an_operator_refunds_above_the_customer_service_limit(collected):
     operator = member_of(roles.OPERATOR)
 
