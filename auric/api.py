@@ -121,20 +121,24 @@ class AuricAPI(NinjaAPI):
             return
         self._routers_mounted = True
         from auric.accounts.api import router as accounts_router
+        from auric.accounts.sms_api import router as sms_router
         from auric.catalog.api import router as catalog_router
         from auric.checkout.api import router as checkout_router
         from auric.inventory.api import router as inventory_router
         from auric.orders.api import router as orders_router
         from auric.payments.api import router as payments_router
         from auric.pricing.api import router as pricing_router
+        from auric.privacy.api import router as privacy_router
 
         self.add_router("", catalog_router)
         self.add_router("", pricing_router)
         self.add_router("", inventory_router)
         self.add_router("", accounts_router)
+        self.add_router("", sms_router)
         self.add_router("", checkout_router)
         self.add_router("", orders_router)
         self.add_router("", payments_router)
+        self.add_router("", privacy_router)
 
     @property
     def urls(self) -> Any:

@@ -194,6 +194,23 @@ AURIC_STEP_UP_THRESHOLD = "100000.00"  # Decimal text (as AURIC_SHIPPING_FEE); t
 AURIC_STEP_UP_THRESHOLD_CURRENCY = "CNY"
 AURIC_STEP_UP_GRANT_MINUTES = 5  # how long a step-up grant stays fresh
 AURIC_PAYEE = os.environ.get("AURIC_PAYEE", "Auric")  # the merchant a step-up for a payment names
+# Sign-in by SMS code (auric/accounts/sms_login.py, docs/authentication.md).
+AURIC_SMS_BACKEND = os.environ.get("AURIC_SMS_BACKEND", "auric.accounts.sms.ConsoleBackend")
+AURIC_SMS_TENCENT = {  # for auric.accounts.sms.TencentCloudBackend
+    "secret_id": os.environ.get("AURIC_SMS_TENCENT_SECRET_ID", ""),
+    "secret_key": os.environ.get("AURIC_SMS_TENCENT_SECRET_KEY", ""),
+    "sdk_app_id": os.environ.get("AURIC_SMS_TENCENT_SDK_APP_ID", ""),
+    "sign_name": os.environ.get("AURIC_SMS_TENCENT_SIGN_NAME", ""),
+    "region": os.environ.get("AURIC_SMS_TENCENT_REGION", "ap-guangzhou"),
+    # our template name -> the approved Tencent template id; sign_in_code takes (code, minutes)
+    "templates": {"sign_in_code": os.environ.get("AURIC_SMS_TENCENT_SIGN_IN_TEMPLATE", "")},
+}
+AURIC_SMS_CODE_SECONDS = 300  # a code's lifetime
+AURIC_SMS_MAX_ATTEMPTS = 5  # wrong tries per code before it is void
+AURIC_SMS_RESEND_SECONDS = 60  # between two codes to one number
+AURIC_SMS_MAX_PER_HOUR_PER_PHONE = 5
+AURIC_SMS_MAX_PER_HOUR_PER_IP = 20
+AURIC_SMS_SIGNUP = env_bool("AURIC_SMS_SIGNUP", True)  # a first verified sign-in creates a shopper account
 LOGIN_URL = "storefront:login"
 LOGIN_REDIRECT_URL = "storefront:home"
 LOGOUT_REDIRECT_URL = "storefront:home"
@@ -265,7 +282,7 @@ AURIC_RATE_BEARER_RESOLVER = "auric.accounts.services.authenticate_api_token"
 # (methods, path regex, bucket, rate); rows with the same bucket share one counter.
 AURIC_RATE_RULES = [
     ("POST", r"^/api/v1/auth/", "auth", "10/m"),
-    ("POST", r"^/account/(login|register)/$", "auth", "10/m"),
+    ("POST", r"^/account/(login|login/phone|login/phone/code|register)/$", "auth", "10/m"),
     ("POST", r"^/api/v1/checkout$", "checkout", "10/m"),
     ("POST", r"^/checkout/$", "checkout", "10/m"),
     ("GET", r"^/search$", "search", "60/m"),

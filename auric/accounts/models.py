@@ -14,6 +14,9 @@ from django.utils import timezone
 
 class User(AbstractUser):
     preferred_language = models.CharField(max_length=10, blank=True)
+    # The sign-in phone (SMS codes, docs/authentication.md) lives in the vault: a token and a mask here.
+    phone_token = models.CharField(max_length=40, blank=True, db_index=True)
+    phone_masked = models.CharField(max_length=20, blank=True)
 
     class Meta:
         db_table = "accounts_user"
@@ -53,12 +56,12 @@ class TotpDevice(models.Model):
     """A time-based one-time-password authenticator app (RFC 6238, 30 s steps, 6 digits).
 
     `last_used_step` makes codes single-use: a code is accepted only for a time step later than the
-    last accepted one. TODO(vault): the secret is stored in plain text until the personal-data
-    vault can hold it encrypted.
+    last accepted one. The shared secret is in the personal-data vault (kind `totp_secret`, read only
+    for the purpose `verify_second_factor`); this row keeps its token.
     """
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
-    secret = models.CharField(max_length=64)
+    secret_token = models.CharField(max_length=40, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     last_used_step = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -152,6 +155,63 @@ class StepUpGrant(models.Model):
 
     def __str__(self) -> str:
         return f"step-up {self.purpose} for {self.user} ({self.method})"
+
+
+# --- Sign-in by SMS code and identity verification (see docs/authentication.md) ----------------
+
+
+class SmsCode(models.Model):
+    """A one-time sign-in code sent by SMS. Neither the phone nor the code is stored: the phone as a
+    keyed digest (to find the latest code and count sends), the code as a keyed hash. A code is
+    `active` until it is used, replaced by a newer one, or runs out of attempts; `expires_at` ends it too."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "active"
+        USED = "used", "used"
+        REPLACED = "replaced", "replaced by a newer code"
+        EXHAUSTED = "exhausted", "too many wrong attempts"
+        FAILED = "failed", "could not be sent"
+
+    phone_digest = models.CharField(max_length=64)
+    ip_digest = models.CharField(max_length=64, blank=True)
+    code_hash = models.CharField(max_length=100, help_text="salt$HMAC-SHA256")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "SMS sign-in code"
+        indexes = [
+            models.Index(fields=["phone_digest", "created_at"], name="accounts_sms_phone_created"),
+            models.Index(fields=["ip_digest", "created_at"], name="accounts_sms_ip_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"SMS code {self.pk} ({self.state})"
+
+
+class IdentityVerification(models.Model):
+    """The shopper's real name and resident ID number (COMPLIANCE D4), recorded once. The values are in
+    the vault (kinds `name` and `id_number`); this row keeps their tokens and masked forms."""
+
+    class Method(models.TextChoices):
+        DECLARED = "declared", "declared by the shopper, ID checksum valid"
+
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="identity_verification")
+    name_token = models.CharField(max_length=40)
+    name_masked = models.CharField(max_length=80)
+    id_number_token = models.CharField(max_length=40)
+    id_number_masked = models.CharField(max_length=40)
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.DECLARED)
+    verified_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "identity verification"
+
+    def __str__(self) -> str:
+        return f"identity of {self.user_id}: {self.name_masked}"
 
 
 # --- Data-subject rights: consents and deletion receipts (see docs/data-subject-rights.md) --------

@@ -27,6 +27,7 @@ CUSTOMER_SERVICE = "customer service"
 FRANCHISEE = "franchisee"
 PARTNER = "partner"
 AUDITOR = "auditor"
+COMPLIANCE_OFFICER = "compliance officer"
 
 _CRUD = ("view", "add", "change")
 
@@ -87,7 +88,7 @@ STORE_STAFF_PERMISSIONS: tuple[str, ...] = (
 )
 
 # Customer service: read orders (returns are shown on the order), payments and refunds; refund up to
-# CUSTOMER_SERVICE_REFUND_LIMIT per refund (an operator refunds more); look pieces up. No catalog,
+# CUSTOMER_SERVICE_REFUND_LIMIT per order (an operator refunds more); look pieces up. No catalog,
 # price-book or stock edits. The vault lets them reveal for ship_parcel and handle_ticket
 # (privacy.access.PURPOSE_ROLES).
 CUSTOMER_SERVICE_PERMISSIONS: tuple[str, ...] = (
@@ -114,12 +115,20 @@ FRANCHISEE_PERMISSIONS: tuple[str, ...] = (
 # model permission at all (no back-office access to commerce data).
 PARTNER_PERMISSIONS: tuple[str, ...] = ()
 
+# Compliance officers review large-transaction reports (COMPLIANCE D4); a report shows the masked
+# identity verification behind it (the vault reveals the values to them for verify_identity).
+COMPLIANCE_OFFICER_PERMISSIONS: tuple[str, ...] = (
+    "payments.view_largetransactionreport",
+    "payments.change_largetransactionreport",
+)
+
 ROLES: dict[str, tuple[str, ...]] = {
     OPERATOR: OPERATOR_PERMISSIONS,
     STORE_STAFF: STORE_STAFF_PERMISSIONS,
     CUSTOMER_SERVICE: CUSTOMER_SERVICE_PERMISSIONS,
     FRANCHISEE: FRANCHISEE_PERMISSIONS,
     PARTNER: PARTNER_PERMISSIONS,
+    COMPLIANCE_OFFICER: COMPLIANCE_OFFICER_PERMISSIONS,
 }
 # Groups whose users see only some stores (`store_location_ids`).
 STORE_SCOPED_ROLES = (STORE_STAFF, FRANCHISEE)

@@ -3,6 +3,8 @@
 Money moves only through `payments.services` (refunds from the order's detail page). Provider
 callbacks show whether their signature was valid and what came of them; the *needs attention*
 filter lists money taken for orders that could not take it (to be refunded by an operator).
+Large-transaction reports (COMPLIANCE D4) are for the compliance officer, who changes only their
+review status and note (through `large_transactions.review_report`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateFilter
 from unfold.decorators import display
 
 from auric.core.admin import ReadOnlyAdminMixin
-from auric.payments.models import Payment, ProviderCallback, Refund
+from auric.payments import large_transactions
+from auric.payments.models import LargeTransactionReport, Payment, ProviderCallback, Refund
 
 
 @admin.register(Payment)
@@ -87,3 +90,69 @@ class ProviderCallbackAdmin(ReadOnlyAdminMixin, ModelAdmin):
     )
     def outcome_label(self, obj: ProviderCallback) -> tuple[str, str]:
         return obj.outcome, obj.get_outcome_display()
+
+
+@admin.register(LargeTransactionReport)
+class LargeTransactionReportAdmin(ModelAdmin):
+    list_display = ("created_at", "order", "user", "amount", "day_total", "currency", "business_day", "status_label")
+    list_filter = (("status", ChoicesDropdownFilter), ("business_day", RangeDateFilter))
+    list_filter_submit = True
+    search_fields = ("order__number",)
+    list_select_related = ("order", "user", "identity")
+    fields = (
+        "order",
+        "order_state",
+        "user",
+        "identity_name",
+        "identity_id_number",
+        "identity_verified_at",
+        "amount",
+        "day_total",
+        "currency",
+        "business_day",
+        "created_at",
+        "status",
+        "review_note",
+        "reviewed_by",
+        "reviewed_at",
+    )
+    readonly_fields = tuple(f for f in fields if f not in ("status", "review_note"))
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # written by the payment service only
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # kept as the compliance record
+
+    def save_model(self, request: HttpRequest, obj: LargeTransactionReport, form: Any, change: bool) -> None:
+        large_transactions.review_report(
+            report=obj, status=obj.status, note=obj.review_note or "", reviewer=request.user
+        )
+
+    @display(description=_("Order state"))
+    def order_state(self, obj: LargeTransactionReport) -> str:
+        return obj.order.get_state_display()
+
+    @display(description=_("Real name (masked)"))
+    def identity_name(self, obj: LargeTransactionReport) -> str:
+        return obj.identity.name_masked
+
+    @display(description=_("ID number (masked)"))
+    def identity_id_number(self, obj: LargeTransactionReport) -> str:
+        return obj.identity.id_number_masked
+
+    @display(description=_("Identity verified at"))
+    def identity_verified_at(self, obj: LargeTransactionReport) -> Any:
+        return obj.identity.verified_at
+
+    @display(
+        description=_("Status"),
+        ordering="status",
+        label={
+            LargeTransactionReport.Status.PENDING_REVIEW: "warning",
+            LargeTransactionReport.Status.REVIEWED: "success",
+            LargeTransactionReport.Status.REPORTED: "info",
+        },
+    )
+    def status_label(self, obj: LargeTransactionReport) -> tuple[str, str]:
+        return obj.status, obj.get_status_display()

@@ -123,3 +123,39 @@ class ProviderCallback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.provider_event_id} → {self.outcome}"
+
+
+class LargeTransactionReport(models.Model):
+    """A payment that brought a customer's purchases of one business day (Asia/Shanghai) to the
+    step-up threshold or above (COMPLIANCE D4), for the compliance officer to review. Written when the
+    payment starts (after identity verification and step-up), one per order; a retry updates it."""
+
+    class Status(models.TextChoices):
+        PENDING_REVIEW = "pending_review", "待审核 Pending review"
+        REVIEWED = "reviewed", "已审核 Reviewed, nothing to report"
+        REPORTED = "reported", "已上报 Reported to the authority"
+
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="large_transaction_report")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    identity = models.ForeignKey(
+        "accounts.IdentityVerification", on_delete=models.PROTECT, related_name="large_transaction_reports"
+    )
+    amount = money_field()
+    day_total = money_field(help_text="The customer's purchases that business day, this order included")
+    currency = models.CharField(max_length=3)
+    business_day = models.DateField(help_text="Asia/Shanghai")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING_REVIEW, db_index=True)
+    review_note = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "large-transaction report"
+
+    def __str__(self) -> str:
+        return f"large transaction {self.order_id}: {self.day_total} {self.currency} on {self.business_day}"

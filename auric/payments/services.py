@@ -23,6 +23,7 @@ from auric.orders import services as order_services
 from auric.orders.models import Order, OrderLine
 from auric.orders.states import State
 from auric.payments import events as payment_events
+from auric.payments import large_transactions
 from auric.payments.models import Payment, ProviderCallback, Refund
 from auric.payments.providers.base import CallbackEvent, ProviderError, RefundResult, get_provider
 
@@ -51,11 +52,12 @@ def payee(provider: str) -> str:
     return f"{settings.AURIC_PAYEE} ({provider})"
 
 
-def require_payment_step_up(*, order: Order, provider: str) -> None:
+def require_payment_step_up(*, order: Order, provider: str, force: bool = False) -> None:
     """A payment of ≥ AURIC_STEP_UP_THRESHOLD needs a fresh step-up of the order's owner bound to
-    this order's number, total, currency and payee (COMPLIANCE D2); StepUpRequired (403) otherwise."""
+    this order's number, total, currency and payee (COMPLIANCE D2); StepUpRequired (403) otherwise.
+    `force`: the day's purchases reach the threshold (D4), whatever this order's total."""
     amount = Money(order.total, order.currency)
-    if not stepup.needs_step_up(amount) and not order.payment_step_up_required:  # the risk engine may force it
+    if not force and not stepup.needs_step_up(amount) and not order.payment_step_up_required:  # risk may force it
         return
     if order.user is None:
         raise stepup.StepUpRequired("Orders of this value can only be paid from a signed-in account.")
@@ -66,14 +68,19 @@ def require_payment_step_up(*, order: Order, provider: str) -> None:
 def start_payment(*, order: Order, provider: str, actor: Any = None) -> Payment:
     """Open a payment of the order's total with a provider; `payment.redirect_url` (or
     `qr_payload`) is where the shopper pays. Only an order in pending_payment can be paid, and a
-    high-value one only after the shopper stepped up for exactly this payment."""
+    high-value one only after the shopper stepped up for exactly this payment. When the customer's
+    purchases of the day reach the threshold (D4) it also needs their identity verification (403
+    `identity_verification_required`) and a step-up, and leaves a large-transaction report."""
     channel = get_provider(provider)
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.state != State.PENDING_PAYMENT:
             raise OrderNotPayable(f"Order {locked.number} is {locked.state}, not pending_payment")
         order_services.refuse_if_held(order=locked, action="paid")  # 409 order_held while under review
-        require_payment_step_up(order=locked, provider=provider)
+        day_total, verification = large_transactions.check_large_purchase(order=locked)  # D4
+        require_payment_step_up(order=locked, provider=provider, force=verification is not None)
+        if verification is not None:
+            large_transactions.record_report(order=locked, total=day_total, verification=verification)
         payment = Payment.objects.create(
             order=locked,
             provider=provider,

@@ -31,6 +31,8 @@ PURPOSE_ROLES: dict[str, frozenset[str]] = {
     Purpose.HANDLE_TICKET: frozenset({CUSTOMER_SERVICE, OPERATOR, SYSTEM}),
     Purpose.SHOW_OWNER: frozenset({OWNER, SYSTEM}),
     Purpose.VERIFY_IDENTITY: frozenset({COMPLIANCE_OFFICER, SYSTEM}),
+    # Only the sign-in code reads an authenticator secret; no person ever sees it again.
+    Purpose.VERIFY_SECOND_FACTOR: frozenset({SYSTEM}),
 }
 
 

@@ -23,6 +23,7 @@ class Kind(models.TextChoices):
     TAX_ID = "tax_id", "Tax ID"
     ID_NUMBER = "id_number", "Identity-document number"
     BIRTHDAY = "birthday", "Birthday"
+    TOTP_SECRET = "totp_secret", "Authenticator-app secret"
 
 
 class Purpose(models.TextChoices):
@@ -33,6 +34,7 @@ class Purpose(models.TextChoices):
     HANDLE_TICKET = "handle_ticket", _("Handle a service ticket")
     SHOW_OWNER = "show_owner", _("Show the owner their own data")
     VERIFY_IDENTITY = "verify_identity", _("Verify identity for a large transaction")
+    VERIFY_SECOND_FACTOR = "verify_second_factor", _("Check a code from your authenticator app")
 
 
 class Segment(models.TextChoices):

@@ -289,6 +289,8 @@ def delete_account(*, user: User, password: str = "") -> DeletionReceipt:
         passkeys_removed, _ = PasskeyCredential.objects.filter(user=locked).delete()
         totp_removed, _ = TotpDevice.objects.filter(user=locked).delete()
         tokens_removed, _ = ApiToken.objects.filter(user=locked).delete()
+        if not retained:  # an identity no large-transaction report needs goes with its masked forms
+            apps.get_model("accounts", "IdentityVerification").objects.filter(user=locked).delete()
         for name in _token_fields(locked):
             setattr(locked, name, "")
             masked_name = name.replace("_token", "_masked")

@@ -43,6 +43,7 @@ MAX_TEXT = 300
 ERASED = "erased"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ID_NUMBER = re.compile(r"[A-Z0-9]{5,32}")
+_BASE32_SECRET = re.compile(r"[A-Z2-7]{16,128}")
 
 # Which segment keeps each kind; an address is split part by part (ADDRESS_PART_SEGMENTS).
 KIND_SEGMENTS: dict[str, str] = {
@@ -52,6 +53,7 @@ KIND_SEGMENTS: dict[str, str] = {
     Kind.TAX_ID: Segment.IDENTITY,
     Kind.PHONE: Segment.CONTACT,
     Kind.EMAIL: Segment.CONTACT,
+    Kind.TOTP_SECRET: Segment.IDENTITY,
 }
 ADDRESS_PART_SEGMENTS: dict[str, str] = {
     **dict.fromkeys(("country", "region", "province", "city", "district", "postcode"), Segment.AREA),
@@ -126,6 +128,8 @@ def _mask(kind: str, value: Any) -> str:
         return mask_document(str(value))
     if kind == Kind.BIRTHDAY:
         return f"{str(value)[:2]}**-**-**"
+    if kind == Kind.TOTP_SECRET:
+        return "********"  # nothing of a shared secret is shown, not even its length
     raise ValidationFailed(errors={"kind": [f"Unknown kind of personal data: {kind}"]})
 
 
@@ -159,6 +163,11 @@ def _clean(kind: str, value: Any) -> Any:
         text = crypto.normalise(kind, _clean_text(kind, value))
         if not _ID_NUMBER.fullmatch(text):
             raise ValidationFailed(errors={kind: ["An identity-document number is 5–32 letters and digits"]})
+        return text
+    if kind == Kind.TOTP_SECRET:
+        text = _clean_text(kind, value)
+        if not _BASE32_SECRET.fullmatch(text):
+            raise ValidationFailed(errors={kind: ["An authenticator secret is base32 text"]})
         return text
     return _clean_text(kind, value)
 

@@ -14,11 +14,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from auric.accounts import stepup
+from auric.accounts import identity, stepup
 from auric.catalog.models import Piece
 from auric.checkout import services as checkout
 from auric.checkout.shipping import DeliveryChoice
@@ -207,6 +208,9 @@ def _pay(request: HttpRequest, order: Order) -> HttpResponse:
             payment = payments.start_payment(order=order, provider=PAYMENT_PROVIDER, actor=request.user)
     except stepup.StepUpRequired as required:
         return _step_up_page(request, order, required)
+    except identity.IdentityVerificationRequired:  # D4: the day's purchases reach the threshold
+        next_url = reverse("storefront:order", args=[order.number])
+        return HttpResponseRedirect(f"{reverse('storefront:identity')}?{urlencode({'next': next_url})}")
     except stepup.StepUpFailed as failed:
         messages.error(request, _("The confirmation was not accepted: %(reason)s") % {"reason": failed.detail})
         return HttpResponseRedirect(reverse("storefront:order", args=[order.number]))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from auric.storefront import account_views, shop_views, views
+from auric.storefront import account_views, identity_views, phone_login_views, privacy_views, shop_views, views
 
 app_name = "storefront"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("search", views.search, name="search"),
     path("p/<slug:slug>/", views.product, name="product"),
     path("account/login/", views.LoginView.as_view(), name="login"),
+    path("account/login/phone/", phone_login_views.phone_login, name="phone_login"),
+    path("account/login/phone/code/", phone_login_views.phone_login_code, name="phone_login_code"),
     path("account/logout/", views.LogoutView.as_view(), name="logout"),
     path("account/register/", views.register, name="register"),
     path("account/security/", account_views.security_page, name="account_security"),
@@ -19,6 +21,10 @@ urlpatterns = [
     path("account/security/totp/remove/", account_views.totp_remove, name="totp_remove"),
     path("account/security/password/", account_views.password_change, name="password_change"),
     path("account/privacy/access-log/", account_views.access_log_page, name="access_log"),
+    path("account/privacy/", privacy_views.privacy_page, name="account_privacy"),
+    path("account/privacy/consents/<slug:kind>/", privacy_views.consent_change, name="consent_change"),
+    path("account/privacy/delete/", privacy_views.account_delete, name="account_delete"),
+    path("account/identity/", identity_views.identity_page, name="identity"),
     path("cart/", shop_views.cart_page, name="cart"),
     path("cart/add/", shop_views.cart_add, name="cart_add"),
     path("cart/lines/<int:line_id>/remove/", shop_views.cart_remove, name="cart_remove"),

@@ -45,7 +45,7 @@ def passkey(shopper, authenticator):
 @pytest.fixture
 def totp_secret(shopper) -> str:
     enrolment = totp.begin_totp_enrolment(user=shopper)
-    secret = enrolment.device.secret
+    secret = enrolment.secret
     t = pyotp.TOTP(secret)
     # confirm with the previous step's code so the current step's code stays usable in the test
     totp.confirm_totp_enrolment(user=shopper, code=t.at(time.time() - 30))

@@ -194,3 +194,37 @@ def test_d3_deleting_twice_returns_the_same_receipt(member):
     again = rights.delete_account(user=User.objects.get(pk=member.pk))
 
     assert again.pk == first.pk
+
+
+def test_d3_deletion_erases_the_sign_in_phone_and_an_identity_no_report_needs(member):
+    from auric.accounts import identity
+    from auric.accounts.models import IdentityVerification
+
+    member.phone_token, member.phone_masked = privacy.store_masked("phone", PERSON["phone"])
+    member.save()
+    verification = identity.verify_identity(user=member, name=PERSON["name"], id_number="11010519491231002X")
+
+    rights.delete_account(user=member, password=PASSWORD)
+
+    assert privacy.find("phone", PERSON["phone"]) == []
+    assert privacy.find("id_number", "11010519491231002X") == []
+    assert not IdentityVerification.objects.filter(pk=verification.pk).exists()
+    assert User.objects.get(pk=member.pk).phone_masked == ""
+
+
+def test_d3_an_identity_a_large_transaction_report_refers_to_is_kept_for_aml(member):
+    from datetime import date
+    from decimal import Decimal
+
+    from auric.accounts import identity
+    from auric.payments.large_transactions import DayTotal, record_report
+    from tests.payments.conftest import make_order
+
+    verification = identity.verify_identity(user=member, name=PERSON["name"], id_number="11010519491231002X")
+    order = make_order(member, total="120000.00", state=State.COMPLETED)
+    record_report(order=order, total=DayTotal(date.today(), Decimal("120000.00"), "CNY"), verification=verification)
+
+    receipt = rights.delete_account(user=member, password=PASSWORD)
+
+    assert privacy.find("id_number", "11010519491231002X") == [verification.id_number_token]
+    assert receipt.details["retained_for_aml"] == ["identity.id_number_token", "identity.name_token"]

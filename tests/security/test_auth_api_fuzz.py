@@ -67,7 +67,7 @@ def shopper_headers(db) -> dict[str, str]:
         user=user, name="phone", credential_id=secrets.token_urlsafe(32), public_key=b"\xa5\x01\x02"
     )
     enrolment = totp.begin_totp_enrolment(user=user)
-    totp.confirm_totp_enrolment(user=user, code=pyotp.TOTP(enrolment.device.secret).at(time.time() - 30))
+    totp.confirm_totp_enrolment(user=user, code=pyotp.TOTP(enrolment.secret).at(time.time() - 30))
     return {"Authorization": f"Bearer {issue_api_token(user=user, name='fuzz').secret}"}
 
 

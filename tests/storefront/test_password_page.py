@@ -27,7 +27,7 @@ def shopper(client):
 @pytest.fixture
 def authenticator(shopper) -> pyotp.TOTP:
     enrolment = totp.begin_totp_enrolment(user=shopper)
-    app = pyotp.TOTP(enrolment.device.secret)
+    app = pyotp.TOTP(enrolment.secret)
     totp.confirm_totp_enrolment(user=shopper, code=app.at(time.time() - 30))
     return app
 

@@ -7,7 +7,7 @@ import time
 import pyotp
 import pytest
 
-from auric.accounts import totp
+from auric.accounts import identity, totp
 from auric.payments.models import Payment
 from tests.factories import UserFactory
 from tests.payments.conftest import make_order
@@ -25,8 +25,10 @@ def shopper(client):
 @pytest.fixture
 def authenticator(shopper) -> pyotp.TOTP:
     enrolment = totp.begin_totp_enrolment(user=shopper)
-    app = pyotp.TOTP(enrolment.device.secret)
+    app = pyotp.TOTP(enrolment.secret)
     totp.confirm_totp_enrolment(user=shopper, code=app.at(time.time() - 30))
+    # A payment at the threshold is also a large transaction of the day (D4): identity verified once.
+    identity.verify_identity(user=shopper, name="林小梅", id_number="11010519491231002X")
     return app
 
 
