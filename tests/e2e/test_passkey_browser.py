@@ -15,6 +15,7 @@ from auric.core.money import Money
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
+
 @pytest.fixture
 def browser_page(browser, live_server, settings):
     url = live_server.url.replace("127.0.0.1", "localhost")
