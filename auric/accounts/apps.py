@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from auric.accounts import signals  # noqa: F401 - connects the lockout receivers
+        from auric.accounts import checks, signals  # noqa: F401 - registers deploy checks, connects receivers

@@ -24,6 +24,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         AURIC_CSRF_TRUSTED_ORIGINS="https://shop.example.cn",
         AURIC_HTTPS="1",
         AURIC_SECURE_COOKIES="1",
+        AURIC_SMS_BACKEND="auric.accounts.sms.TencentCloudBackend",
     )
     env.update(overrides)
     return env
@@ -97,3 +98,12 @@ def test_rate_limits_are_on_unless_switched_off(production_settings, tmp_path):
     assert production_settings["AURIC_RATE_LIMITS"] is True
     off = run(["-c", PROBE], production_env(tmp_path, AURIC_RATE_LIMITS="0"))
     assert json.loads(off.stdout.strip().splitlines()[-1])["AURIC_RATE_LIMITS"] is False
+
+
+def test_check_deploy_warns_while_sign_in_codes_would_go_to_the_log(tmp_path):
+    env = production_env(tmp_path, AURIC_SMS_BACKEND="auric.accounts.sms.ConsoleBackend")
+
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+
+    assert result.returncode != 0
+    assert "auric.W001" in result.stderr + result.stdout
