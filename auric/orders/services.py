@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from auric import privacy
@@ -560,3 +560,44 @@ def record_refund(
                 aggregate=f"orders.order:{order.pk}",
             )
     return order
+
+
+# --- account deletion (COMPLIANCE D3) ------------------------------------------------------------
+
+ERASED = "erased"
+# Order fields holding a vault token, each with its masked copy on the order.
+PERSONAL_TOKEN_FIELDS = ("address_token", "phone_token", "recipient_token")
+
+
+def anonymise_orders(*, user: Any, actor_label: str) -> int:
+    """Strip the personal fields from every order of a closing account, keeping what tax law needs.
+
+    Number, lines, amounts, dates and states stay; masked address, phone and recipient become
+    `erased` (their vault values are erased by the caller, `auric.privacy.rights`); a personal
+    invoice keeps only its kind; a company's invoice details are the company's and stay; the address
+    fingerprint goes (a keyed hash of an address is still about the person); the shopper's own steps
+    in the order timeline are relabelled `actor_label`. Tokens stay so the erased values still say
+    "erased". Runs inside the caller's transaction; returns the number of orders changed."""
+    count = 0
+    with transaction.atomic():
+        for order in Order.objects.select_for_update().filter(user=user).order_by("pk"):
+            for name in PERSONAL_TOKEN_FIELDS:
+                masked_name = name.replace("_token", "_masked")
+                if getattr(order, name) or getattr(order, masked_name):
+                    setattr(order, masked_name, ERASED)
+            invoice = order.invoice if isinstance(order.invoice, dict) else {}
+            if invoice and invoice.get("kind") != "company":
+                order.invoice = {"kind": invoice.get("kind", "personal"), "title": ERASED}
+            order.address_fingerprint = ""
+            order.save(
+                update_fields=[
+                    *(name.replace("_token", "_masked") for name in PERSONAL_TOKEN_FIELDS),
+                    "invoice",
+                    "address_fingerprint",
+                ]
+            )
+            count += 1
+        # The shopper's own steps: by the account, or placed in its name (no actor, the username as label).
+        own_steps = Q(actor=user) | Q(order__user=user, actor__isnull=True, actor_label=user.get_username())
+        OrderTransition.objects.filter(own_steps).update(actor_label=actor_label[:150])
+    return count

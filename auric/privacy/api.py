@@ -10,10 +10,12 @@ import json
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import SESSION_KEY, logout
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Router, Schema, Status
 
+from auric.accounts import lockout
 from auric.accounts.auth import API_AUTH
 from auric.api import READ_ERRORS, WRITE_ERRORS, errors
 from auric.privacy import consents, rights
@@ -113,11 +115,17 @@ def export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@router.post("/account/delete", auth=API_AUTH, response={201: ReceiptOut, **WRITE_ERRORS},
+@router.post("/account/delete", auth=API_AUTH, response={201: ReceiptOut, **WRITE_ERRORS, **errors(429)},
              summary="Delete my account",
              description="Erases my personal data and closes the account; orders stay for tax law without it. "
-             "409 `orders_in_flight` while an order or a return is open.")  # fmt: skip
+             "Confirm with the current password, or step up first (purpose `account_change`, binding "
+             "`{account, change: delete_account}`) and send no password: 400 `wrong_password`, "
+             "403 `step_up_required`, 409 `orders_in_flight` while an order or a return is open "
+             "(finish or cancel it first); 429 `login_locked` after too many wrong passwords.")  # fmt: skip
 def delete(request: HttpRequest, payload: DeleteIn) -> Status:
-    receipt = rights.delete_account(user=request.auth, password=payload.password)  # type: ignore[attr-defined]
+    user = request.auth  # type: ignore[attr-defined]
+    receipt = rights.delete_account(user=user, password=payload.password, ip=lockout.client_ip(request))
+    if getattr(request, "session", None) is not None and request.session.get(SESSION_KEY) == str(user.pk):
+        logout(request)  # this browser's session goes now; every other one ended with the password hash
     return Status(201, ReceiptOut(reference=receipt.reference, requested_at=receipt.requested_at,
                                   erased_values=receipt.erased_values, orders_anonymised=receipt.orders_anonymised))  # fmt: skip

@@ -5,21 +5,32 @@ their history, orders with their lines, the personal values behind them (reveale
 `show_owner`, so the reveal itself is logged), second factors (names and dates, never keys), API
 tokens (prefixes only) and who read the shopper's data.
 
-**Deletion** is refused while an order is in flight (unpaid, paid but not yet delivered or picked up,
-or with an open return): the shopper finishes or cancels it first. Otherwise:
+**Deletion** needs the current password (wrong ones count towards the sign-in lockout) or a fresh
+step-up (purpose `account_change`), and is refused while an order is in flight (unpaid, paid but
+not yet delivered or picked up, or with an open return): the shopper finishes or cancels it first.
 
-1. the personal values are erased from the vault (crypto-shredding) — first, because the vault is
-   another database: if anything after this fails, nothing personal is left and running the
-   deletion again completes it;
-2. in ONE commerce transaction: orders keep number, lines, amounts and dates (tax law) and lose
-   every personal field; passkeys, the authenticator app and API tokens are removed; the account
-   row is anonymised and deactivated (its sessions end, since the password hash changes); a
-   `DeletionReceipt` records what was done; `accounts.AccountDeleted` is published so point and
-   commission balances can be settled by their published rules when those features exist.
+The vault is another database, so there is no transaction spanning both. The steps are ordered so
+that a failure after step 1 leaves nothing personal readable, and every step can run again
+(erasing twice is harmless), so a second deletion completes whatever an interrupted one left:
 
-Identity values recorded for a large-transaction report (D4) are kept: the anti-money-laundering
-rules require dealers to keep them, and PIPL Art. 47 lets the law's retention override erasure.
-They stay encrypted in the vault, are named in the receipt, and are read only by the compliance role.
+1. the personal values are erased from the vault (crypto-shredding) first, and the shopper's own
+   label in the vault's reveal log is replaced by "owner" — if anything after this fails, the
+   account is still open but its personal values are gone, and deleting again finishes the job;
+2. in ONE commerce transaction: the in-flight check runs again under the account's row lock (an
+   order placed meanwhile stops it here; the account stays open, its older values already erased,
+   until that order is finished and the deletion is run again); values stored meanwhile are erased
+   too; orders keep
+   number, lines, amounts and dates (tax law) and lose every personal field
+   (`auric.orders.services.anonymise_orders`); passkeys, the authenticator app, API tokens,
+   step-up grants, the cart and stored API answers go; the account row is anonymised and
+   deactivated (every session ends, since the password hash changes and Django refuses inactive
+   users); a `DeletionReceipt` records what was done; `accounts.AccountDeleted` is published so
+   point and commission balances can be settled by their published rules when those features exist.
+
+Kept by law, encrypted in the vault and named in the receipt: identity values a large-transaction
+report refers to (D4: the anti-money-laundering rules require dealers to keep them, and PIPL Art. 47
+lets the law's retention override erasure; read only by the compliance role), and a company's tax ID
+on a company invoice (the company's data, needed for the tax record).
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
@@ -34,22 +46,37 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from auric import privacy
-from auric.accounts import stepup
-from auric.accounts.models import ApiToken, Consent, DeletionReceipt, PasskeyCredential, TotpDevice, User
+from auric.accounts import lockout, stepup
+from auric.accounts.models import (
+    ApiToken,
+    AuthChallenge,
+    Consent,
+    DeletionReceipt,
+    PasskeyCredential,
+    StepUpGrant,
+    TotpDevice,
+    User,
+)
+from auric.checkout.models import Cart
+from auric.checkout.services import clear_cart
 from auric.core import events
 from auric.core.errors import Conflict, DomainError, NotFound
+from auric.core.models import AuditEntry, IdempotencyKey
 from auric.orders.models import Order, ReturnRequest
+from auric.orders.services import PERSONAL_TOKEN_FIELDS, anonymise_orders
 from auric.orders.states import State
 from auric.privacy import consents
+from auric.privacy.access import OWNER
+from auric.privacy.models import RevealLog
+from auric.privacy.vault import vault_alias
 
 logger = logging.getLogger("auric.privacy")
 
-ERASED = "erased"
 DELETE_PURPOSE = "account_change"
 # An order in one of these states is still being fulfilled (or paid): the account cannot go yet.
 IN_FLIGHT = (State.PENDING_PAYMENT, State.PAID, State.PROCESSING, State.SHIPPED, State.READY_FOR_PICKUP)
 OPEN_RETURNS = (ReturnRequest.State.REQUESTED, ReturnRequest.State.APPROVED, ReturnRequest.State.RECEIVED)
-ORDER_TOKEN_FIELDS = ("address_token", "phone_token", "recipient_token")
+ORDER_TOKEN_FIELDS = PERSONAL_TOKEN_FIELDS
 
 
 class WrongPassword(DomainError):
@@ -187,6 +214,23 @@ def export_data(*, user: User) -> dict[str, Any]:
         "consents": {kind: state.as_dict() for kind, state in consents.current(user).items()},
         "consent_history": consents.history(user),
         "orders": orders,
+        "returns": [
+            {
+                "order": r.order.number,
+                "state": r.state,
+                "requested_at": r.requested_at.isoformat(),
+                "currency": r.currency,
+                "amount": format(r.amount, "f"),
+                "lines": [
+                    {"title": line.order_line.title, "reason": line.reason, "quantity": line.quantity}
+                    for line in r.lines.all()
+                ],
+            }
+            for r in ReturnRequest.objects.filter(order__user=user)
+            .select_related("order")
+            .prefetch_related("lines__order_line")
+            .order_by("requested_at", "id")
+        ],
         "passkeys": [
             {"name": p.name, "created_at": p.created_at.isoformat(), "last_used_at": _iso(p.last_used_at)}
             for p in PasskeyCredential.objects.filter(user=user).order_by("created_at")
@@ -214,21 +258,34 @@ def deletion_binding(user: User) -> dict[str, str]:
     return stepup.canonical_binding({"account": user.pk, "change": "delete_account"})
 
 
-def _confirm(user: User, password: str) -> str:
-    """How the shopper proved it is them: the current password, or a fresh step-up for deletion."""
+def _confirm(user: User, password: str, ip: str) -> str:
+    """How the shopper proved it is them: the current password, or a fresh step-up for deletion.
+    Wrong passwords count as failed sign-ins, so this form cannot be used to guess one."""
     if password and user.has_usable_password():
+        lockout.check(username=user.get_username(), ip=ip)
         if not user.check_password(password):
+            lockout.record_failure(username=user.get_username(), ip=ip)
             raise WrongPassword("The password is wrong. Nothing was deleted.", errors={"password": ["wrong"]})
         return "password"
     stepup.require_step_up(user=user, purpose=DELETE_PURPOSE, binding=deletion_binding(user))
     return "step_up"
 
 
-def _check_nothing_in_flight(user: User) -> None:
-    open_orders = list(Order.objects.filter(user=user, state__in=IN_FLIGHT).values_list("number", flat=True)[:20])
-    open_returns = list(
-        ReturnRequest.objects.filter(order__user=user, state__in=OPEN_RETURNS).values_list("order__number", flat=True)
+def orders_in_flight(user: User) -> tuple[list[str], list[str]]:
+    """(order numbers, order numbers with an open return) that keep the account from being deleted."""
+    open_orders = list(
+        Order.objects.filter(user=user, state__in=IN_FLIGHT).order_by("placed_at").values_list("number", flat=True)[:20]
     )
+    open_returns = list(
+        ReturnRequest.objects.filter(order__user=user, state__in=OPEN_RETURNS)
+        .order_by("requested_at")
+        .values_list("order__number", flat=True)[:20]
+    )
+    return open_orders, open_returns
+
+
+def _check_nothing_in_flight(user: User) -> None:
+    open_orders, open_returns = orders_in_flight(user)
     if open_orders or open_returns:
         raise OrdersInFlight(
             "Your account can be deleted once every order is delivered or cancelled and every return is "
@@ -238,72 +295,100 @@ def _check_nothing_in_flight(user: User) -> None:
         )
 
 
-def _anonymise_orders(user: User) -> int:
-    count = 0
-    for order in Order.objects.select_for_update().filter(user=user):
-        for name in ORDER_TOKEN_FIELDS:
-            masked_name = name.replace("_token", "_masked")
-            if getattr(order, name) or getattr(order, masked_name, ""):
-                setattr(order, masked_name, ERASED)
-        invoice = order.invoice if isinstance(order.invoice, dict) else {}
-        if invoice:
-            # A company's invoice details are the company's; a personal invoice title is the shopper's name.
-            kept = {k: v for k, v in invoice.items() if k in {"kind"}}
-            if invoice.get("kind") == "company":
-                kept |= {k: v for k, v in invoice.items() if k not in {"tax_id_token"}}
-            else:
-                kept["title"] = ERASED
-            order.invoice = kept
-        if hasattr(order, "address_fingerprint"):
-            order.address_fingerprint = ""  # a keyed hash of the address is still about the person
-        order.save()
-        count += 1
-    return count
+def _retained_tokens(user: User) -> dict[str, str]:
+    """Values the law keeps (see the module doc): token → why."""
+    retained = dict.fromkeys(_retained_identity_tokens(user), "aml")
+    for invoice in Order.objects.filter(user=user).values_list("invoice", flat=True):
+        if isinstance(invoice, dict) and invoice.get("kind") == "company" and invoice.get("tax_id_token"):
+            retained[invoice["tax_id_token"]] = "tax"
+    return retained
 
 
-def delete_account(*, user: User, password: str = "") -> DeletionReceipt:
+def _erase(tokens: dict[str, str], retained: dict[str, str]) -> dict[str, int]:
+    """Erase every token not retained; erasing twice is harmless. Returns counts by kind of value."""
+    erased: dict[str, int] = {}
+    for token, where in tokens.items():
+        if token in retained:
+            continue
+        with contextlib.suppress(NotFound):  # a token the vault never had: nothing to erase
+            privacy.erase(token)
+        kind = where.rsplit(".", 1)[-1].removesuffix("_token")
+        erased[kind] = erased.get(kind, 0) + 1
+    return erased
+
+
+def _forget_owner_label(tokens: Iterable[str]) -> None:
+    """The reveal log keeps who read a value; the shopper's own reads lose the shopper's username."""
+    RevealLog.objects.using(vault_alias()).filter(token__in=list(tokens), actor_role=OWNER).update(actor_label=OWNER)
+
+
+def _remove_credentials_and_traces(user: User) -> tuple[int, int, int]:
+    """Second factors, API tokens, step-up grants, the cart and stored API answers of the account."""
+    StepUpGrant.objects.filter(user=user).delete()  # before the challenges they protect
+    AuthChallenge.objects.filter(user=user).delete()
+    passkeys_removed, _ = PasskeyCredential.objects.filter(user=user).delete()
+    totp_removed, _ = TotpDevice.objects.filter(user=user).delete()
+    tokens_removed, _ = ApiToken.objects.filter(user=user).delete()
+    IdempotencyKey.objects.filter(user=user).delete()  # first answers may carry masked personal data
+    if (cart := Cart.objects.filter(user=user).first()) is not None:
+        clear_cart(cart=cart)
+    return passkeys_removed, totp_removed, tokens_removed
+
+
+def _anonymise_account(user: User, username: str) -> None:
+    for name in _token_fields(user):
+        setattr(user, name, "")
+        masked_name = name.replace("_token", "_masked")
+        if hasattr(user, masked_name):
+            setattr(user, masked_name, "")
+    user.username = username
+    user.email = user.first_name = user.last_name = ""
+    user.is_active = False
+    user.set_unusable_password()  # changes the session hash: every session of the account ends
+    user.save()
+    AuditEntry.objects.filter(actor=user).update(actor_label=username)
+
+
+def delete_account(*, user: User, password: str = "", ip: str = "") -> DeletionReceipt:
     """Erase the shopper's personal data and close the account (see the module doc). Idempotent:
-    deleting an account whose receipt exists returns that receipt."""
+    deleting an account whose receipt exists returns that receipt; an interrupted deletion is
+    completed by running it again."""
     existing = DeletionReceipt.objects.filter(user=user).first()
     if existing is not None:
         return existing
     if not user.is_active:
         raise NotFound("No such account")
-    confirmed_by = _confirm(user, password)
+    confirmed_by = _confirm(user, password, ip)
     _check_nothing_in_flight(user)
 
-    retained = _retained_identity_tokens(user)
+    # 1. the vault, first (its own database; see the module doc)
+    retained = _retained_tokens(user)
     tokens = personal_tokens(user)
-    erased: dict[str, int] = {}
-    for token, where in tokens.items():
-        if token in retained:
-            continue
-        with contextlib.suppress(NotFound):  # already gone: an earlier, interrupted deletion erased it
-            privacy.erase(token)
-        kind = where.rsplit(".", 1)[-1].removesuffix("_token")
-        erased[kind] = erased.get(kind, 0) + 1
+    erased = _erase(tokens, retained)
+    _forget_owner_label(tokens)
 
+    # 2. the commerce database, in one transaction
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
-        orders = _anonymise_orders(locked)
-        passkeys_removed, _ = PasskeyCredential.objects.filter(user=locked).delete()
-        totp_removed, _ = TotpDevice.objects.filter(user=locked).delete()
-        tokens_removed, _ = ApiToken.objects.filter(user=locked).delete()
-        if not retained:  # an identity no large-transaction report needs goes with its masked forms
+        _check_nothing_in_flight(locked)
+        retained |= _retained_tokens(locked)
+        late = {t: w for t, w in personal_tokens(locked).items() if t not in tokens}
+        for kind, n in _erase(late, retained).items():  # stored between step 1 and the lock
+            erased[kind] = erased.get(kind, 0) + n
+        tokens |= late
+        username = f"deleted-{secrets.token_hex(8)}"
+        orders = anonymise_orders(user=locked, actor_label=username)
+        passkeys_removed, totp_removed, tokens_removed = _remove_credentials_and_traces(locked)
+        if not _retained_identity_tokens(locked):  # an identity no report needs goes with its masked forms
             apps.get_model("accounts", "IdentityVerification").objects.filter(user=locked).delete()
-        for name in _token_fields(locked):
-            setattr(locked, name, "")
-            masked_name = name.replace("_token", "_masked")
-            if hasattr(locked, masked_name):
-                setattr(locked, masked_name, "")
-        locked.username = f"deleted-{secrets.token_hex(8)}"
-        locked.email = locked.first_name = locked.last_name = ""
-        locked.is_active = False
-        locked.set_unusable_password()  # changes the session hash: every session of the account ends
-        locked.save()
+        _anonymise_account(locked, username)
         for kind, state in consents.current(locked).items():
             if state.granted and not state.is_default:
                 Consent.objects.create(user=locked, kind=kind, granted=False, channel=Consent.Channel.SYSTEM)
+        details: dict[str, Any] = {}
+        for why in ("aml", "tax"):
+            if kept := sorted(tokens[t] for t, reason in retained.items() if reason == why and t in tokens):
+                details[f"retained_for_{why}"] = kept
         receipt = DeletionReceipt.objects.create(
             user=locked,
             reference=f"DEL-{timezone.now():%Y%m%d}-{secrets.token_hex(4).upper()}",
@@ -313,7 +398,7 @@ def delete_account(*, user: User, password: str = "") -> DeletionReceipt:
             passkeys_removed=passkeys_removed,
             api_tokens_removed=tokens_removed,
             totp_removed=bool(totp_removed),
-            details={"retained_for_aml": sorted(tokens[t] for t in retained)} if retained else {},
+            details=details,
         )
         events.publish(
             "accounts.AccountDeleted",

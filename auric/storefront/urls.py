@@ -23,6 +23,7 @@ urlpatterns = [
     path("account/privacy/access-log/", account_views.access_log_page, name="access_log"),
     path("account/privacy/", privacy_views.privacy_page, name="account_privacy"),
     path("account/privacy/consents/<slug:kind>/", privacy_views.consent_change, name="consent_change"),
+    path("account/privacy/export/", privacy_views.export_page, name="account_export"),
     path("account/privacy/delete/", privacy_views.account_delete, name="account_delete"),
     path("account/identity/", identity_views.identity_page, name="identity"),
     path("cart/", shop_views.cart_page, name="cart"),

@@ -42,7 +42,12 @@ _part, _parts = (int(x) for x in os.environ.get("AURIC_BENCH_PIECES", "0/1").spl
 _all_pieces = TARGETS.get("checkout_pieces", [])
 _share = len(_all_pieces) // _parts
 PIECES = iter(_all_pieces[_part * _share : (_part + 1) * _share][:: -1 if os.environ.get("AURIC_BENCH_WARMUP") else 1])
-TOKENS = iter(TARGETS.get("checkout_tokens", []))  # one account per user (bench_targets --shoppers)
+# Each order is another shopper's: accounts are split into parts like the pieces.
+_all_tokens = TARGETS.get("checkout_tokens", [])
+_token_share = len(_all_tokens) // _parts
+TOKENS = iter(
+    _all_tokens[_part * _token_share : (_part + 1) * _token_share][:: -1 if os.environ.get("AURIC_BENCH_WARMUP") else 1]
+)
 # The provider side signs its callbacks with the secret the shop was started with (scripts/bench.sh).
 SANDBOX_SECRET = os.environ.get("AURIC_SANDBOX_PAYMENTS_SECRET", "").encode()
 ADDRESS = {
@@ -82,11 +87,15 @@ class Shopper(FastHttpUser):
                 response.failure(f"HTTP {response.status_code}")
 
     def on_start(self) -> None:
-        if SCENARIO in ("checkout", "checkout_plain"):
-            token = next(TOKENS, None)
-            if token is None:
-                raise SystemExit("More users than benchmark shoppers (bench_targets --shoppers)")
-            self.headers = {"Authorization": f"Bearer {token}"}
+        self.headers: dict[str, str] = {}
+
+    def _next_shopper(self) -> None:
+        """Another shopper on another device: a fresh account token and no cookies from the last one."""
+        token = next(TOKENS, None)
+        if token is None:
+            raise SystemExit("The benchmark ran out of shoppers (raise bench_targets --shoppers)")
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.client.cookiejar.clear()
 
     def _post(self, path: str, name: str, body: dict[str, object], *, idempotent: bool = False) -> dict | None:
         headers = dict(self.headers)
@@ -99,6 +108,7 @@ class Shopper(FastHttpUser):
             return response.json()
 
     def checkout(self) -> None:
+        self._next_shopper()
         piece_id = next(PIECES, None)
         if piece_id is None:
             raise SystemExit("The benchmark ran out of pieces to buy (raise bench_targets --pieces)")

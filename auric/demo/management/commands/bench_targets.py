@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import random
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
 
 from auric.accounts.models import User
@@ -43,7 +46,9 @@ class Command(BaseCommand):
         parser.add_argument("--slugs", type=int, default=2000)
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--pieces", type=int, default=5000, help="pieces for the checkout scenario")
-        parser.add_argument("--shoppers", type=int, default=20, help="accounts (with API tokens) for the checkout")
+        parser.add_argument(
+            "--shoppers", type=int, default=3000, help="accounts (with API tokens) for the checkout; each buys once"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         rng = random.Random(options["seed"])
@@ -70,18 +75,25 @@ class Command(BaseCommand):
                 piece__style__status=Style.Status.LIVE,
                 piece__style__is_customised=False,
                 piece__price__isnull=False,
+                # Orders at or above the step-up threshold need a person at a passkey prompt (D2, D4).
+                piece__price__lt=Decimal(str(settings.AURIC_STEP_UP_THRESHOLD)) * Decimal("0.9"),
             ).values_list("piece_id", flat=True)[: options["pieces"] * 4]
         )
         rng.shuffle(buyable)
         # Accounts exist before the run: registering costs a deliberately slow password hash, which
-        # is not what the checkout scenario measures. Each run issues fresh tokens.
-        tokens = []
-        for n in range(options["shoppers"]):
-            user, created = User.objects.get_or_create(username=f"bench-shopper-{n:03d}")
-            if created:
-                user.set_unusable_password()
-                user.save(update_fields=["password"])
-            tokens.append(issue_api_token(user=user, name="benchmark").secret)
+        # is not what the checkout scenario measures. Each run issues fresh tokens. Each order is
+        # another shopper's, as in a real shop: one account buying all day long would (rightly) meet
+        # the daily large-purchase checks (D4) and the risk engine's velocity rule.
+        existing = set(User.objects.filter(username__startswith="bench-shopper-").values_list("username", flat=True))
+        User.objects.bulk_create(
+            [
+                User(username=name, password=make_password(None))
+                for name in (f"bench-shopper-{n:05d}" for n in range(options["shoppers"]))
+                if name not in existing
+            ]
+        )
+        users = User.objects.filter(username__startswith="bench-shopper-").order_by("username")[: options["shoppers"]]
+        tokens = [issue_api_token(user=user, name="benchmark").secret for user in users]
         targets = {
             "slugs": slugs,
             "categories": categories,
