@@ -226,6 +226,12 @@ def complete_step_up(
     return grant
 
 
+def step_up_with_totp(*, user: User, purpose: str, binding: dict[str, Any], code: str) -> StepUpGrant:
+    """The no-JavaScript path of a page form: begin and complete a step-up with an authenticator code."""
+    challenge = begin_step_up(user=user, purpose=purpose, binding=binding)
+    return complete_step_up(user=user, challenge_id=challenge.challenge_id, totp_code=code)
+
+
 def fresh_grant(*, user: User, purpose: str, binding: dict[str, Any]) -> StepUpGrant | None:
     canonical = canonical_binding(binding)
     return (

@@ -180,8 +180,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
         code = "".join(request.POST.get("totp_code", "").split())[:CODE_MAX_CHARS]
         if code:
             try:
-                challenge = stepup.begin_step_up(user=user, purpose=password.PURPOSE, binding=password.binding(user))
-                stepup.complete_step_up(user=user, challenge_id=challenge.challenge_id, totp_code=code)
+                stepup.step_up_with_totp(user=user, purpose=password.PURPOSE, binding=password.binding(user), code=code)
             except stepup.StepUpFailed as failed:
                 messages.error(request, _("The confirmation was not accepted: %(reason)s") % {"reason": failed.detail})
         return HttpResponseRedirect(reverse("storefront:password_change"))

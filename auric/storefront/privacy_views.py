@@ -186,10 +186,9 @@ def _step_up_by_code(request: HttpRequest, user: User) -> HttpResponse:
     code = "".join(request.POST.get("totp_code", "").split())[:CODE_MAX_CHARS]
     if code:
         try:
-            challenge = stepup.begin_step_up(
-                user=user, purpose=rights.DELETE_PURPOSE, binding=rights.deletion_binding(user)
+            stepup.step_up_with_totp(
+                user=user, purpose=rights.DELETE_PURPOSE, binding=rights.deletion_binding(user), code=code
             )
-            stepup.complete_step_up(user=user, challenge_id=challenge.challenge_id, totp_code=code)
         except stepup.StepUpFailed as failed:
             messages.error(request, _("The confirmation was not accepted: %(reason)s") % {"reason": failed.detail})
     return HttpResponseRedirect(_delete_url())

@@ -192,8 +192,7 @@ def _unavailable_text(exc: DomainError) -> str:
 def _step_up_with_code(request: HttpRequest, required: stepup.StepUpRequired, code: str) -> None:
     """The no-JavaScript path: a code from the authenticator app, posted with the pay form."""
     problem = required.problem()
-    challenge = stepup.begin_step_up(user=request.user, purpose=problem["purpose"], binding=problem["binding"])  # type: ignore[arg-type]
-    stepup.complete_step_up(user=request.user, challenge_id=challenge.challenge_id, totp_code=code)  # type: ignore[arg-type]
+    stepup.step_up_with_totp(user=request.user, purpose=problem["purpose"], binding=problem["binding"], code=code)  # type: ignore[arg-type]
 
 
 def _pay(request: HttpRequest, order: Order) -> HttpResponse:
