@@ -195,8 +195,9 @@ def checkout_markdown(steps: dict[str, Result], bare: Result | None, users: str,
     lines = [
         "## Checkout",
         "",
-        f"{users} shoppers, each with its own account and API token, buy one piece after another through "
-        "the API with no think time: add the piece to the cart, place the order (ship to an address; the "
+        f"{users} concurrent users with no think time; each order is another shopper's (a fresh account, API "
+        "token and device from a pool, as in a real shop; below the step-up threshold): add the piece to the "
+        "cart, place the order (ship to an address; the risk engine scores it; the "
         "piece is reserved), create a sandbox payment, and the provider's HMAC-signed callback marks the "
         "order paid (the piece is sold). Every piece is bought once; e-mails are rendered and sent to the "
         "console backend inside the requests, as the outbox dispatches them after commit. PostgreSQL runs "
