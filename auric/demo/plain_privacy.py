@@ -10,7 +10,7 @@ a shop must never keep personal data like this.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -25,17 +25,26 @@ if not settings.AURIC_BENCH_VIEWS:
     raise ImproperlyConfigured("auric.demo.plain_privacy is a benchmark baseline: set AURIC_BENCH_VIEWS=1 to use it")
 
 
+def store_many(items: Sequence[tuple[str, Any]]) -> list[tuple[str, str]]:
+    rows = []
+    for kind, value in items:
+        if kind not in Kind.values:
+            raise ValidationFailed(errors={"kind": [f"Unknown kind of personal data: {kind}"]})
+        cleaned = vault._clean(kind, value)
+        rows.append(
+            PlainPersonalValue(
+                token=vault.TOKEN_PREFIX + secrets.token_urlsafe(24),
+                kind=kind,
+                masked=vault._mask(kind, cleaned),
+                value=cleaned,
+            )
+        )
+    PlainPersonalValue.objects.bulk_create(rows)
+    return [(row.token, row.masked) for row in rows]
+
+
 def store_masked(kind: str, value: Any) -> tuple[str, str]:
-    if kind not in Kind.values:
-        raise ValidationFailed(errors={"kind": [f"Unknown kind of personal data: {kind}"]})
-    cleaned = vault._clean(kind, value)
-    row = PlainPersonalValue.objects.create(
-        token=vault.TOKEN_PREFIX + secrets.token_urlsafe(24),
-        kind=kind,
-        masked=vault._mask(kind, cleaned),
-        value=cleaned,
-    )
-    return row.token, row.masked
+    return store_many([(kind, value)])[0]
 
 
 def store(kind: str, value: Any) -> str:

@@ -413,7 +413,6 @@ def consume_reservation(*, reservation: Reservation, actor: Any = None, referenc
                 _piece_payload(piece, reservation.location_id, reservation_id=reservation.pk, reference=reference),
                 aggregate=f"catalog.piece:{piece.pk}",
             )
-            style_id = piece.style_id
         else:
             assert reservation.variant_id is not None
             locks.lock_stock_levels(variant_id=reservation.variant_id, location_ids=[reservation.location_id])
@@ -437,8 +436,8 @@ def consume_reservation(*, reservation: Reservation, actor: Any = None, referenc
                 reservation=reservation,
                 reference=reference,
             )
-            style_id = _variant_of(reservation).style_id
-        refresh_style_availability(style_ids=[style_id])
+        # No summary refresh: a held piece or quantity was already out of the available counts, and
+        # price_from only looks at available pieces, so selling what was held changes neither.
     return reservation
 
 

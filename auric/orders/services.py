@@ -220,13 +220,16 @@ def place_order(
         address_token = address_masked = phone_token = phone_masked = recipient_token = recipient_masked = ""
         address_fingerprint = ""
         if delivery.method == Order.Delivery.SHIP:
-            address_token, address_masked = privacy.store_masked("address", delivery.address)
             address_fingerprint = _address_fingerprint(delivery.address)
-            phone_token, phone_masked = privacy.store_masked("phone", delivery.address["phone"])
+            values = [("address", delivery.address), ("phone", delivery.address["phone"])]
             # The parcel label and the packing slip name the recipient: kept as its own value so
             # it can be shown masked (and revealed for shipping) without the whole address.
             if delivery.address.get("name"):
-                recipient_token, recipient_masked = privacy.store_masked("name", delivery.address["name"])
+                values.append(("name", delivery.address["name"]))
+            stored = privacy.store_many(values)
+            (address_token, address_masked), (phone_token, phone_masked) = stored[:2]
+            if len(stored) > 2:
+                recipient_token, recipient_masked = stored[2]
         elif delivery.contact_phone:
             phone_token, phone_masked = privacy.store_masked("phone", delivery.contact_phone)
         order = Order.objects.create(

@@ -1,6 +1,6 @@
 """The privacy interface: personal values behind tokens, in the encrypted, segmented vault.
 
-`store(kind, value) -> token`, `reveal(token, purpose, *, actor)`, `masked(token)`,
+`store(kind, value) -> token`, `store_many([(kind, value)])`, `reveal(token, purpose, *, actor)`, `masked(token)`,
 `find(kind, value) -> [token]` (blind index), `erase(token)` (crypto-shredding) and
 `access_log_for(tokens)` (who read what, why). Callers never see how values are kept
 (`auric/privacy/vault.py`, docs/privacy.md).
@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -41,11 +41,16 @@ def store(kind: str, value: Any) -> str:
 
 def store_masked(kind: str, value: Any) -> tuple[str, str]:
     """`store` and `masked` in one call (and one round trip fewer): (token, masked form)."""
-    token, masked_form = _backend().store_masked(kind, value)
+    return store_many([(kind, value)])[0]
+
+
+def store_many(items: Sequence[tuple[str, Any]]) -> list[tuple[str, str]]:
+    """Several `store_masked` calls in one round trip to the vault: [(token, masked form)] in order."""
+    stored = _backend().store_many(items)
     staged = _staged.get()
     if staged is not None:
-        staged.append(token)
-    return token, masked_form
+        staged.extend(token for token, _ in stored)
+    return stored
 
 
 @contextmanager

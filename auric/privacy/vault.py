@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,29 +192,49 @@ def store(kind: str, value: Any) -> str:
 
 def store_masked(kind: str, value: Any) -> tuple[str, str]:
     """Keep a personal value; (token, masked form) — the masked form without reading it back."""
-    if kind not in Kind.values:
-        raise ValidationFailed(errors={"kind": [f"Unknown kind of personal data: {kind}"]})
-    cleaned = _clean(kind, value)
-    token = TOKEN_PREFIX + secrets.token_urlsafe(24)
+    return store_many([(kind, value)])[0]
+
+
+def store_many(items: Sequence[tuple[str, Any]]) -> list[tuple[str, str]]:
+    """Keep several values (a parcel's address, phone and recipient) in one vault transaction: one
+    insert per table rather than per value. [(token, masked form)] in the order given."""
+    cleaned_items = []
+    for kind, value in items:
+        if kind not in Kind.values:
+            raise ValidationFailed(errors={"kind": [f"Unknown kind of personal data: {kind}"]})
+        cleaned_items.append((kind, _clean(kind, value)))
     provider = key_provider()
-    with transaction.atomic(using=vault_alias()):
-        record = PersonalValue.objects.create(token=token, kind=kind, masked=_mask(kind, cleaned))
+    records: list[PersonalValue] = []
+    segments: dict[str, list[Any]] = {}
+    indexes: list[BlindIndex] = []
+    for kind, cleaned in cleaned_items:
+        token = TOKEN_PREFIX + secrets.token_urlsafe(24)
+        record = PersonalValue(token=token, kind=kind, masked=_mask(kind, cleaned))
+        records.append(record)
         for segment, parts in _segments(kind, cleaned).items():
             segment_token = SEGMENT_PREFIX + secrets.token_urlsafe(24)
             aad = crypto.associated_data(kind=kind, segment=segment, owner=token, segment_token=segment_token)
             sealed = crypto.seal(parts, aad=aad, provider=provider)
-            SEGMENT_MODELS[segment].objects.create(
-                token=segment_token,
-                record=record,
-                ciphertext=sealed.ciphertext,
-                wrapped_key=sealed.wrapped_key,
-                kek_id=sealed.kek_id,
+            segments.setdefault(segment, []).append(
+                SEGMENT_MODELS[segment](
+                    token=segment_token,
+                    record=record,
+                    ciphertext=sealed.ciphertext,
+                    wrapped_key=sealed.wrapped_key,
+                    kek_id=sealed.kek_id,
+                )
             )
         if kind in INDEXED_KINDS:
-            BlindIndex.objects.create(
-                kind=kind, digest=crypto.blind_digest(kind, cleaned, key=index_key()), record=record
+            indexes.append(
+                BlindIndex(kind=kind, digest=crypto.blind_digest(kind, cleaned, key=index_key()), record=record)
             )
-    return token, record.masked
+    with transaction.atomic(using=vault_alias()):
+        PersonalValue.objects.bulk_create(records)
+        for segment, rows in segments.items():
+            SEGMENT_MODELS[segment].objects.bulk_create(rows)
+        if indexes:
+            BlindIndex.objects.bulk_create(indexes)
+    return [(record.token, record.masked) for record in records]
 
 
 def masked(token: str) -> str:
