@@ -27,6 +27,7 @@ from auric.catalog.models import Piece, Style, Variant
 from auric.checkout.models import Cart, CartLine, Coupon, CouponRedemption, PriceLock
 from auric.checkout.totals import CouponTerms, coupon_discount
 from auric.core.errors import Conflict, NotFound, ValidationFailed
+from auric.core.transactions import service_transaction
 from auric.pricing.calculation import FlashTerms, PriceBreakdown, fixed_breakdown
 from auric.pricing.models import FlashPrice
 from auric.pricing.services import PriceUnavailable, price_breakdown
@@ -145,7 +146,7 @@ def remove_line(*, cart: Cart, line_id: int) -> None:
 
 
 def clear_cart(*, cart: Cart) -> None:
-    with transaction.atomic():
+    with service_transaction():
         PriceLock.objects.filter(cart=cart).delete()
         CartLine.objects.filter(cart=cart).delete()
         _touch(cart)
@@ -266,16 +267,21 @@ class PricedPiece:
     list_price: Decimal | None
 
 
-def check_price_locks(*, cart: Cart, now: datetime | None = None) -> None:
+def check_price_locks(*, cart: Cart, now: datetime | None = None) -> dict[int, PriceLock]:
     """Before placing: expired locks whose price moved are renewed at the current price (committed)
     and PriceChanged is raised with the old and new goods totals; the shopper confirms by placing
-    again. Expired locks whose price did not move are simply renewed."""
+    again. Expired locks whose price did not move are simply renewed. Returns the locks still
+    running, by piece id (see `price_piece`)."""
     now = now or timezone.now()
-    expired = list(
-        PriceLock.objects.filter(cart=cart, expires_at__lte=now).select_related("piece__style", "piece__variant")
-    )
+    live: dict[int, PriceLock] = {}
+    expired = []
+    for lock in PriceLock.objects.filter(cart=cart).select_related("piece__style", "piece__variant"):
+        if lock.expires_at > now:
+            live[lock.piece_id] = lock
+        else:
+            expired.append(lock)
     if not expired:
-        return
+        return live
     old_total = new_total = Decimal("0.00")
     changed = []
     with transaction.atomic():
@@ -293,9 +299,14 @@ def check_price_locks(*, cart: Cart, now: datetime | None = None) -> None:
                         "new": str(new_price),
                     }
                 )
-            PriceLock.objects.filter(pk=lock.pk).update(
-                price=new_price, breakdown=breakdown_json(b), created_at=now, expires_at=_lock_until(now)
+            lock.price, lock.breakdown, lock.created_at, lock.expires_at = (
+                new_price,
+                breakdown_json(b),
+                now,
+                _lock_until(now),
             )
+            lock.save(update_fields=["price", "breakdown", "created_at", "expires_at"])
+            live[lock.piece_id] = lock
     if changed:
         raise PriceChanged(
             "The price lock expired and the metal price moved. Review the new total and place the order again to "
@@ -304,13 +315,13 @@ def check_price_locks(*, cart: Cart, now: datetime | None = None) -> None:
             new_total=str(new_total),
             changes=changed,
         )
+    return live
 
 
-def price_piece(*, cart: Cart | None, piece: Piece, now: datetime) -> PricedPiece:
-    """The price the order charges: a live price lock's, else the current price."""
+def price_piece(*, piece: Piece, now: datetime, lock: PriceLock | None) -> PricedPiece:
+    """The price the order charges: a running price lock's (from `check_price_locks`), else the current price."""
     b = price_breakdown(piece=piece, at=now)
-    lock = PriceLock.objects.filter(cart=cart, piece=piece, expires_at__gt=now).first() if cart is not None else None
-    if lock is not None:
+    if lock is not None and lock.expires_at > now:
         data = {**lock.breakdown, "locked_until": lock.expires_at.isoformat()}
         return PricedPiece(
             piece=piece, unit_price=lock.price, breakdown=data, list_price=b.list_price.amount if b.list_price else None

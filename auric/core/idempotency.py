@@ -47,6 +47,7 @@ from pydantic import BaseModel
 
 from auric.core.errors import Conflict, ValidationFailed
 from auric.core.models import IdempotencyKey
+from auric.core.transactions import service_transaction
 
 HEADER = "Idempotency-Key"
 TTL = timedelta(hours=24)
@@ -161,7 +162,7 @@ def idempotent_call(
         replay["Idempotent-Replayed"] = "true"
         return replay
     try:
-        with transaction.atomic():
+        with service_transaction():  # the operation's services join it: no savepoints
             status, payload = _split(call())
             content = json.dumps(jsonable(payload), ensure_ascii=False)
             IdempotencyKey.objects.filter(pk=row.pk).update(

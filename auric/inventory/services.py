@@ -31,6 +31,7 @@ from auric.catalog.models import Piece, Variant
 from auric.core import events
 from auric.core.audit import record_change
 from auric.core.errors import Conflict, ValidationFailed
+from auric.core.transactions import service_transaction
 from auric.inventory import events as names
 from auric.inventory import locks
 from auric.inventory.availability import refresh_style_availability
@@ -264,7 +265,7 @@ def reserve_piece(*, piece: Piece, reference: str, until: datetime | None = None
         raise ValidationFailed("A reservation needs a reference.", errors={"reference": ["Required"]})
     now = timezone.now()
     expires_at = _expires(until, now)
-    with transaction.atomic():
+    with service_transaction():
         # THE guard against overselling: only one transaction can turn 'available' into 'reserved'.
         claimed = PieceStock.objects.filter(piece_id=piece.pk, status=PieceStatus.AVAILABLE).update(
             status=PieceStatus.RESERVED, updated_at=now
@@ -394,7 +395,7 @@ def consume_reservation(*, reservation: Reservation, actor: Any = None, referenc
     """
     now = timezone.now()
     reference = reference or reservation.reference
-    with transaction.atomic():
+    with service_transaction():
         if reservation.piece_id is not None:
             piece = _piece_of(reservation)
             locks.lock_piece_stock([piece.pk])

@@ -19,6 +19,7 @@ from auric.checkout.shipping import DeliveryChoice
 from auric.core import events
 from auric.core.errors import Conflict, ValidationFailed
 from auric.core.money import Money
+from auric.core.transactions import service_transaction
 from auric.inventory.models import Location
 from auric.orders.models import Order, OrderDiscount, OrderLine, OrderTransition
 from auric.orders.states import EVENT_ON_ENTER, TRANSITIONS, State, can_move
@@ -88,7 +89,7 @@ def move_order(*, order: Order, to: str, actor: Any = None, note: str = "", **fi
         allowed = ", ".join(sorted(TRANSITIONS.get(source, ()))) or "none"
         raise IllegalTransition(f"An order that is {source} cannot become {to} (allowed: {allowed})")
     now = timezone.now()
-    with transaction.atomic():
+    with service_transaction():
         movable = Order.objects.filter(pk=order.pk, state=source)
         if to in HOLD_STOPS:
             movable = movable.filter(held_for_review=False)
@@ -176,10 +177,10 @@ def place_order(
 
     if delivery.method not in Order.Delivery.values:
         raise ValidationFailed(errors={"delivery.method": ["ship or pickup"]})
-    checkout.check_price_locks(cart=cart)  # commits renewed locks only when not inside an outer transaction
+    price_locks = checkout.check_price_locks(cart=cart)  # commits renewed locks only outside an outer transaction
     now = timezone.now()
     pay_by = now + timedelta(minutes=settings.AURIC_UNPAID_ORDER_MINUTES)
-    with privacy.erased_on_error(), transaction.atomic():
+    with privacy.erased_on_error(), service_transaction():
         lines = list(
             CartLine.objects.filter(cart=cart)
             .select_related("piece__style", "piece__variant", "variant__style")
@@ -199,7 +200,7 @@ def place_order(
         currencies = set()
         for line in lines:
             if line.piece is not None:
-                p = checkout.price_piece(cart=cart, piece=line.piece, now=now)
+                p = checkout.price_piece(piece=line.piece, now=now, lock=price_locks.get(line.piece.pk))
                 priced.append((line, p.unit_price, p.list_price, p.breakdown))
                 currencies.add(line.piece.style.currency)
             else:
@@ -464,7 +465,7 @@ def mark_paid(*, order: Order, payment_reference: str, amount: Money, actor: Any
             expected=str(order.total),
             currency=order.currency,
         )
-    with transaction.atomic():
+    with service_transaction():
         move_order(order=order, to=State.PAID, actor=actor, note=f"payment {payment_reference}", paid_at=timezone.now())
         for line in order.lines.select_related("reservation__piece", "reservation__variant").order_by(
             "piece_id", "variant_id", "id"

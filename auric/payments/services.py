@@ -19,6 +19,7 @@ from auric.accounts import stepup
 from auric.core import events
 from auric.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from auric.core.money import Money
+from auric.core.transactions import service_transaction
 from auric.orders import services as order_services
 from auric.orders.models import Order, OrderLine
 from auric.orders.states import State
@@ -72,7 +73,7 @@ def start_payment(*, order: Order, provider: str, actor: Any = None) -> Payment:
     purchases of the day reach the threshold (D4) it also needs their identity verification (403
     `identity_verification_required`) and a step-up, and leaves a large-transaction report."""
     channel = get_provider(provider)
-    with transaction.atomic():
+    with service_transaction():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.state != State.PENDING_PAYMENT:
             raise OrderNotPayable(f"Order {locked.number} is {locked.state}, not pending_payment")
@@ -135,7 +136,7 @@ def apply_callback(*, provider: str, event: CallbackEvent, raw_body: bytes) -> t
     ignores later callbacks (a late "failed" after "succeeded"), except that a success reported
     after a failure or abandonment is applied — the channel took the money.
     """
-    with transaction.atomic():
+    with service_transaction():
         payment = (
             Payment.objects.select_for_update()
             .select_related("order")
@@ -159,7 +160,7 @@ def apply_callback(*, provider: str, event: CallbackEvent, raw_body: bytes) -> t
         )
         record.outcome, record.detail = _apply(payment, event)
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=False):  # the error ends the whole transaction anyway
                 record.save()
         except IntegrityError:
             # A concurrent delivery of the same event won; its outcome stands and this one's
