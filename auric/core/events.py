@@ -20,7 +20,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from auric.core.cache import PAGE_EVENT_PREFIXES, bump_after_commit
@@ -69,8 +69,7 @@ def publish(name: str, payload: Mapping[str, Any], *, aggregate: str = "") -> Ou
         # Cached storefront fragments built before this change are retired at commit.
         bump_after_commit()
     if handlers and settings.AURIC_DISPATCH_EVENTS_ON_COMMIT:
-        event_id = event.id
-        transaction.on_commit(lambda: dispatch(event_id), robust=True)
+        transaction.on_commit(lambda: _deliver(event), robust=True)
     return event
 
 
@@ -83,6 +82,11 @@ def dispatch(event_id: UUID) -> bool:
     event = OutboxEvent.objects.filter(pk=event_id, dispatched_at__isnull=True).first()
     if event is None:
         return True
+    return _deliver(event)
+
+
+def _deliver(event: OutboxEvent) -> bool:
+    """`dispatch` of an event in hand (just committed): its handler runs say what is left to do."""
     all_ok = True
     for key, func in handlers_for(event.name).items():
         if not _run_handler(event, key, func):
@@ -102,11 +106,8 @@ def dispatch(event_id: UUID) -> bool:
 def _run_handler(event: OutboxEvent, key: str, func: Handler) -> bool:
     try:
         with transaction.atomic():
-            # INSERT … ON CONFLICT DO NOTHING, then lock the row: two queries where get_or_create needs
-            # four (select, savepoint, insert, release) on the common path of a first delivery.
-            HandlerRun.objects.bulk_create([HandlerRun(event=event, handler=key)], ignore_conflicts=True)
-            run = HandlerRun.objects.select_for_update().get(event=event, handler=key)
-            if run.succeeded_at is not None:
+            run, done = _claim_run(event, key)
+            if done:
                 return True
             func(event)
             run.attempts += 1
@@ -114,9 +115,6 @@ def _run_handler(event: OutboxEvent, key: str, func: Handler) -> bool:
             run.last_error = ""
             run.save(update_fields=["attempts", "succeeded_at", "last_attempt_at", "last_error"])
         return True
-    except IntegrityError:
-        # Another dispatcher created the run row at the same moment; it owns this delivery.
-        return False
     except Exception:
         logger.exception("Handler %s failed on event %s", key, event.pk)
         error = traceback.format_exc(limit=5)
@@ -125,6 +123,26 @@ def _run_handler(event: OutboxEvent, key: str, func: Handler) -> bool:
             attempts=run.attempts + 1, last_error=error[-4000:], last_attempt_at=timezone.now()
         )
         return False
+
+
+def _claim_run(event: OutboxEvent, key: str) -> tuple[HandlerRun, bool]:
+    """The handler's run row and whether it already succeeded, created if new and locked until the
+    transaction ends, in ONE statement where get_or_create and a lock take four: INSERT … ON CONFLICT
+    DO UPDATE … RETURNING locks the row it returns, new or existing (on PostgreSQL a second
+    dispatcher waits there until the first commits, then sees its outcome; SQLite serialises writers)."""
+    connection = transaction.get_connection()
+    table = connection.ops.quote_name(HandlerRun._meta.db_table)
+    event_id = HandlerRun._meta.get_field("event").get_db_prep_value(event.pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (event_id, handler, attempts, last_error) VALUES (%s, %s, 0, '') "  # noqa: S608
+            f"ON CONFLICT (event_id, handler) DO UPDATE SET attempts = {table}.attempts "
+            "RETURNING id, attempts, succeeded_at",
+            [event_id, key],
+        )
+        pk, attempts, succeeded_at = cursor.fetchone()
+    # Only whether it succeeded matters here (the raw value's type differs between databases).
+    return HandlerRun(pk=pk, event=event, handler=key, attempts=attempts), succeeded_at is not None
 
 
 @dataclass
