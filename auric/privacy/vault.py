@@ -324,6 +324,8 @@ def find(kind: str, value: Any) -> list[str]:
 
 def erase(token: str) -> None:
     """Crypto-shreds a value (data-subject deletion): its data keys, ciphertexts and index rows are destroyed."""
+    if transaction.get_connection(vault_alias()).needs_rollback:
+        return  # the vault shares a transaction that is rolling back (no separate vault database)
     with transaction.atomic(using=vault_alias()):
         record = PersonalValue.objects.select_for_update().filter(token=token).first()
         if record is None:

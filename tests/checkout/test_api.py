@@ -70,6 +70,25 @@ def test_a_piece_already_reserved_answers_409_problem_json(client, gold_piece):
     assert post(client, "/api/v1/cart/items", {"piece_id": gold_piece.pk}, **auth).status_code == 409
 
 
+def test_an_idempotent_checkout_that_fails_erases_what_it_stored_and_frees_the_key(client, gold_piece, store):
+    from auric.privacy.models import PersonalValue
+
+    auth = token_for(client)
+    post(client, "/api/v1/cart/items", {"piece_id": gold_piece.pk}, **auth)
+    reserve_piece(piece=gold_piece, reference="someone-else")
+    body = {"delivery": {"method": "ship", "address": ADDRESS}}
+
+    answer = post(client, "/api/v1/checkout", body, HTTP_IDEMPOTENCY_KEY="k-taken", **auth)
+
+    assert answer.status_code == 409 and answer.json()["type"] == "/problems/piece_unavailable"
+    stored = PersonalValue.objects.all()
+    assert stored.count() == 3 and all(value.erased_at is not None for value in stored)
+    client.delete("/api/v1/cart", **auth)
+    post(client, "/api/v1/cart/items", {"piece_id": stocked_piece(store, fixed_price="300.00").pk}, **auth)
+    retried = post(client, "/api/v1/checkout", body, HTTP_IDEMPOTENCY_KEY="k-taken", **auth)
+    assert retried.status_code == 201, retried.content  # a failed attempt does not keep the key
+
+
 def test_the_same_idempotency_key_places_one_order(client, store):
     auth = token_for(client)
     piece = stocked_piece(store, fixed_price="300.00")

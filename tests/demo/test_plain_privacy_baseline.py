@@ -40,3 +40,21 @@ def test_the_baseline_masks_like_the_vault_but_keeps_the_value_readable_in_the_c
 
 def test_the_shop_uses_the_vault_by_default():
     assert privacy._backend().__name__ == "auric.privacy.vault"
+
+
+@pytest.mark.django_db
+def test_the_baseline_lets_a_failed_checkout_roll_its_values_back_with_the_order(settings):
+    from django.db import transaction
+
+    from auric.demo.models import PlainPersonalValue
+
+    settings.AURIC_BENCH_VIEWS = True
+    baseline = _fresh_import()
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        baseline.store_many([("phone", "13812345678"), ("name", "张三")])
+        transaction.set_rollback(True)
+        baseline.erase("pv_anything")  # a doomed transaction: nothing to delete, no query attempted
+        raise RuntimeError("piece taken")
+
+    assert not PlainPersonalValue.objects.exists()
