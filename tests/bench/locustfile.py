@@ -4,9 +4,9 @@ AURIC_BENCH_SCENARIO picks the scenario: bare (the ceiling: a Django view throug
 middleware stack), home, listing (a category page with a random facet filter), search (a random
 realistic query), product (a product page drawn by popularity: Zipf weights 1/rank over the sampled
 styles, most popular first, the way shop traffic concentrates) or product_cold (uniform over the
-sampled styles: the first pass over them builds each page) or checkout (each user signs in with its own
-account's API token, then buys one piece after another through the API: add to cart → place order → create a sandbox payment →
-the provider's signed callback, which marks the order paid). AURIC_BENCH_TARGETS is the JSON file written by
+sampled styles: the first pass over them builds each page) or checkout (each order is another returning
+shopper's, with their own API token and usual device, buying through the API: add to cart → place
+order → create a sandbox payment → the provider's signed callback, which marks the order paid). AURIC_BENCH_TARGETS is the JSON file written by
 `manage.py bench_targets`. Users wait for nothing between requests: 20 users are 20 requests in
 flight, which measures throughput and latency under that concurrency.
 """
@@ -43,10 +43,13 @@ _all_pieces = TARGETS.get("checkout_pieces", [])
 _share = len(_all_pieces) // _parts
 PIECES = iter(_all_pieces[_part * _share : (_part + 1) * _share][:: -1 if os.environ.get("AURIC_BENCH_WARMUP") else 1])
 # Each order is another shopper's: accounts are split into parts like the pieces.
-_all_tokens = TARGETS.get("checkout_tokens", [])
-_token_share = len(_all_tokens) // _parts
-TOKENS = iter(
-    _all_tokens[_part * _token_share : (_part + 1) * _token_share][:: -1 if os.environ.get("AURIC_BENCH_WARMUP") else 1]
+# A shopper is an account token and the id of the device it usually buys from (X-Device-Id).
+_all_shoppers = list(zip(TARGETS.get("checkout_tokens", []), TARGETS.get("checkout_devices", []), strict=True))
+_shopper_share = len(_all_shoppers) // _parts
+SHOPPERS = iter(
+    _all_shoppers[_part * _shopper_share : (_part + 1) * _shopper_share][
+        :: -1 if os.environ.get("AURIC_BENCH_WARMUP") else 1
+    ]
 )
 # The provider side signs its callbacks with the secret the shop was started with (scripts/bench.sh).
 SANDBOX_SECRET = os.environ.get("AURIC_SANDBOX_PAYMENTS_SECRET", "").encode()
@@ -90,11 +93,12 @@ class Shopper(FastHttpUser):
         self.headers: dict[str, str] = {}
 
     def _next_shopper(self) -> None:
-        """Another shopper on another device: a fresh account token and no cookies from the last one."""
-        token = next(TOKENS, None)
-        if token is None:
+        """Another shopper on their own device: a fresh account token and no cookies from the last one."""
+        shopper = next(SHOPPERS, None)
+        if shopper is None:
             raise SystemExit("The benchmark ran out of shoppers (raise bench_targets --shoppers)")
-        self.headers = {"Authorization": f"Bearer {token}"}
+        token, device = shopper
+        self.headers = {"Authorization": f"Bearer {token}", "X-Device-Id": device}
         self.client.cookiejar.clear()
 
     def _post(self, path: str, name: str, body: dict[str, object], *, idempotent: bool = False) -> dict | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from auric.accounts.models import User
 from auric.accounts.services import issue_api_token
@@ -24,6 +26,9 @@ from auric.catalog import search
 from auric.catalog.models import Category, Piece, Style
 from auric.demo import data
 from auric.inventory.models import PieceStatus, PieceStock
+from auric.orders.models import Order
+from auric.risk.context import device_hash
+from auric.risk.models import DeviceSighting
 
 # Facets a shopper clicks on a category page (GET parameter per facet name).
 FACET_PARAMS = {
@@ -83,16 +88,38 @@ class Command(BaseCommand):
         # Accounts exist before the run: registering costs a deliberately slow password hash, which
         # is not what the checkout scenario measures. Each run issues fresh tokens. Each order is
         # another shopper's, as in a real shop: one account buying all day long would (rightly) meet
-        # the daily large-purchase checks (D4) and the risk engine's velocity rule.
-        existing = set(User.objects.filter(username__startswith="bench-shopper-").values_list("username", flat=True))
-        User.objects.bulk_create(
+        # the daily large-purchase checks (D4) and the risk engine's velocity rule. They are returning
+        # customers on their usual device (an account of a year, a device seen before): a new account
+        # on a new device buying a ¥30,000 piece is asked to step up, which needs a person.
+        now = timezone.now()
+        wanted = options["shoppers"]
+        shoppers = User.objects.filter(username__startswith="bench-shopper-")
+        # Only accounts that bought nothing in the last day (an earlier run today spent them): more are made.
+        bought = Order.objects.filter(placed_at__gte=now - timedelta(days=1), user__isnull=False).values("user_id")
+        fresh = shoppers.exclude(pk__in=bought)
+        missing = wanted - fresh.count()
+        if missing > 0:
+            start = shoppers.count()
+            User.objects.bulk_create(
+                User(
+                    username=f"bench-shopper-{n:06d}",
+                    password=make_password(None),
+                    date_joined=now - timedelta(days=400),
+                )
+                for n in range(start, start + missing)
+            )
+        shoppers.filter(date_joined__gt=now - timedelta(days=400)).update(date_joined=now - timedelta(days=400))
+        users = list(fresh.order_by("username")[:wanted])
+        devices = [f"bench-device-{user.username}" for user in users]
+        DeviceSighting.objects.bulk_create(
             [
-                User(username=name, password=make_password(None))
-                for name in (f"bench-shopper-{n:05d}" for n in range(options["shoppers"]))
-                if name not in existing
-            ]
+                DeviceSighting(
+                    device=device_hash(device), user=user, first_seen=now - timedelta(days=300), last_seen=now, times=12
+                )
+                for user, device in zip(users, devices, strict=True)
+            ],
+            ignore_conflicts=True,
         )
-        users = User.objects.filter(username__startswith="bench-shopper-").order_by("username")[: options["shoppers"]]
         tokens = [issue_api_token(user=user, name="benchmark").secret for user in users]
         targets = {
             "slugs": slugs,
@@ -103,6 +130,7 @@ class Command(BaseCommand):
             "pieces": Piece.objects.count(),
             "checkout_pieces": buyable[: options["pieces"]],
             "checkout_tokens": tokens,
+            "checkout_devices": devices,
         }
         Path(options["out"]).write_text(json.dumps(targets, ensure_ascii=False, indent=1))
         self.stdout.write(
