@@ -7,6 +7,8 @@ region is compared with the order's masked address, which shows province and cit
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -24,6 +26,8 @@ from auric.risk.models import Decision, DeviceSighting, Subject
 from auric.risk.scoring import Observation, RuleTerms
 
 UNKNOWN_VALUE = None
+# Rows read per shared query (recent orders, accounts on a device); far above any rule's threshold.
+MAX_ROWS = 500
 _PAID = (
     State.PAID,
     State.PROCESSING,
@@ -57,67 +61,126 @@ def account_age(user: Any, now: datetime) -> Observation:
     return Observation(Decimal(days), f"account {days} days old")
 
 
-def new_device(user: Any, client: ClientContext | None) -> Observation:
+class DeviceSightings:
+    """The accounts seen on the client's device, read once per screening (the new-device and
+    shared-device signals and the sighting recorded afterwards all need them)."""
+
+    def __init__(self, client: ClientContext | None) -> None:
+        self.device = client.device if client is not None else ""
+        self._rows: list[tuple[int, datetime]] | None = None
+
+    def rows(self) -> list[tuple[int, datetime]]:
+        """(user id, last seen) per account seen on this device, most recent first (capped)."""
+        if self._rows is None:
+            self._rows = (
+                list(
+                    DeviceSighting.objects.filter(device=self.device)
+                    .order_by("-last_seen")
+                    .values_list("user_id", "last_seen")[:MAX_ROWS]
+                )
+                if self.device
+                else []
+            )
+        return self._rows
+
+    def knows(self, user: Any) -> bool:
+        return _user(user) is not None and any(user_id == user.pk for user_id, _ in self.rows())
+
+
+def new_device(user: Any, client: ClientContext | None, sightings: DeviceSightings | None = None) -> Observation:
     device = client.device if client is not None else ""
     if not device:
         return Observation(Decimal(1), "no device id sent")
     if _user(user) is None:
         return Observation(Decimal(1), "guest: no device history")
-    if DeviceSighting.objects.filter(user=user, device=device).exists():
+    if (sightings or DeviceSightings(client)).knows(user):
         return Observation(Decimal(0), "known device")
     return Observation(Decimal(1), "first time on this device")
 
 
-def shared_device(user: Any, client: ClientContext | None, now: datetime, rule: RuleTerms) -> Observation:
+def shared_device(
+    user: Any, client: ClientContext | None, now: datetime, rule: RuleTerms, sightings: DeviceSightings | None = None
+) -> Observation:
     device = client.device if client is not None else ""
     if not device:
         return Observation(UNKNOWN_VALUE, "no device id sent")
-    others = (
-        DeviceSighting.objects.filter(device=device, last_seen__gte=_since(now, rule))
-        .exclude(user=_user(user))
-        .values("user")
-        .distinct()
-        .count()
-    )
-    accounts = others + (1 if _user(user) is not None else 0)
+    since, me = _since(now, rule), getattr(_user(user), "pk", None)
+    rows = (sightings or DeviceSightings(client)).rows()
+    others = len({user_id for user_id, seen in rows if seen >= since and user_id != me})
+    accounts = others + (1 if me is not None else 0)
     return Observation(Decimal(accounts), f"{accounts} accounts on this device in {_days(rule)}")
 
 
 # --- orders -----------------------------------------------------------------------------------
 
 
-def _fingerprints(user: Any, since: datetime, order: Order) -> list[str]:
-    return list(
-        Order.objects.filter(user=user, placed_at__gte=since, placed_at__lte=order.placed_at)
-        .exclude(address_fingerprint="")
-        .order_by("placed_at", "id")
-        .values_list("address_fingerprint", flat=True)
-    )
+# Signals that read the account's recent orders; they share one query over the widest of their windows.
+RECENT_ORDER_SIGNALS = frozenset({"address_changes", "distinct_addresses", "order_velocity"})
 
 
-def address_changes(order: Order, rule: RuleTerms) -> Observation:
+class RecentOrders:
+    """The account's orders up to this one over the widest window the enabled rules ask for,
+    oldest first, read once per screening (capped at MAX_ROWS, the most recent)."""
+
+    def __init__(self, order: Order, rules: Iterable[RuleTerms]) -> None:
+        self.order = order
+        self.days = max((r.window_days for r in rules if r.enabled and r.signal in RECENT_ORDER_SIGNALS), default=0)
+        self._rows: list[tuple[datetime, str]] | None = None
+
+    def rows(self) -> list[tuple[datetime, str]]:
+        """(placed at, address fingerprint or "")"""
+        if self._rows is None:
+            if self.order.user_id is None:
+                return []
+            since = self.order.placed_at - timedelta(days=self.days)
+            newest_first = (
+                Order.objects.filter(
+                    user_id=self.order.user_id, placed_at__gte=since, placed_at__lte=self.order.placed_at
+                )
+                .order_by("-placed_at", "-id")
+                .values_list("placed_at", "address_fingerprint")[:MAX_ROWS]
+            )
+            self._rows = list(reversed(newest_first))
+        return self._rows
+
+    def since(self, since: datetime) -> list[tuple[datetime, str]]:
+        return [row for row in self.rows() if row[0] >= since]
+
+    def fingerprint_before(self, since: datetime) -> str | None:
+        """The address of the account's last shipped order before `since`."""
+        earlier = [fingerprint for placed_at, fingerprint in self.rows() if placed_at < since and fingerprint]
+        if earlier or self.order.user_id is None:
+            return earlier[-1] if earlier else None
+        return (
+            Order.objects.filter(user_id=self.order.user_id, placed_at__lt=since)
+            .exclude(address_fingerprint="")
+            .order_by("-placed_at", "-id")
+            .values_list("address_fingerprint", flat=True)
+            .first()
+        )
+
+
+def address_changes(order: Order, rule: RuleTerms, recent: RecentOrders | None = None) -> Observation:
     if order.user_id is None or not order.address_fingerprint:
         return Observation(UNKNOWN_VALUE, "guest or not shipped")
+    recent = recent or RecentOrders(order, [rule])
     since = _since(order.placed_at, rule)
-    previous = (
-        Order.objects.filter(user_id=order.user_id, placed_at__lt=since)
-        .exclude(address_fingerprint="")
-        .order_by("-placed_at", "-id")
-        .values_list("address_fingerprint", flat=True)
-        .first()
-    )
+    previous = recent.fingerprint_before(since)
     changes = 0
-    for fingerprint in _fingerprints(order.user_id, since, order):
+    for _, fingerprint in recent.since(since):
+        if not fingerprint:
+            continue
         if previous is not None and fingerprint != previous:
             changes += 1
         previous = fingerprint
     return Observation(Decimal(changes), f"{changes} address changes in {_days(rule)}")
 
 
-def distinct_addresses(order: Order, rule: RuleTerms) -> Observation:
+def distinct_addresses(order: Order, rule: RuleTerms, recent: RecentOrders | None = None) -> Observation:
     if order.user_id is None or not order.address_fingerprint:
         return Observation(UNKNOWN_VALUE, "guest or not shipped")
-    count = len(set(_fingerprints(order.user_id, _since(order.placed_at, rule), order)))
+    recent = recent or RecentOrders(order, [rule])
+    count = len({fingerprint for _, fingerprint in recent.since(_since(order.placed_at, rule)) if fingerprint})
     return Observation(Decimal(count), f"{count} different addresses in {_days(rule)}")
 
 
@@ -134,12 +197,10 @@ def ip_region_mismatch(order: Order, client: ClientContext | None) -> Observatio
     return Observation(Decimal(1), f"IP in {region}, ships to {ships_to}")
 
 
-def order_velocity(order: Order, rule: RuleTerms) -> Observation:
+def order_velocity(order: Order, rule: RuleTerms, recent: RecentOrders | None = None) -> Observation:
     if order.user_id is None:
         return Observation(UNKNOWN_VALUE, "guest")
-    count = Order.objects.filter(
-        user_id=order.user_id, placed_at__gte=_since(order.placed_at, rule), placed_at__lte=order.placed_at
-    ).count()
+    count = len((recent or RecentOrders(order, [rule])).since(_since(order.placed_at, rule)))
     return Observation(Decimal(count), f"{count} orders in {_days(rule)}")
 
 
@@ -187,22 +248,37 @@ def new_passkey(order: Order, rule: RuleTerms) -> Observation:
     return Observation(order.total, f"passkey added {minutes} min before a {order.total} {order.currency} order")
 
 
-def observe_order(rule: RuleTerms, *, order: Order, client: ClientContext | None, now: datetime) -> Observation:
+@dataclass
+class OrderReads:
+    """Reads shared between the signals of one order screening."""
+
+    recent: RecentOrders
+    sightings: DeviceSightings
+
+    @classmethod
+    def of(cls, order: Order, rules: Iterable[RuleTerms], client: ClientContext | None) -> OrderReads:
+        return cls(RecentOrders(order, rules), DeviceSightings(client))
+
+
+def observe_order(
+    rule: RuleTerms, *, order: Order, client: ClientContext | None, now: datetime, reads: OrderReads | None = None
+) -> Observation:
     code = rule.signal
+    reads = reads or OrderReads.of(order, [rule], client)
     if code == "address_changes":
-        return address_changes(order, rule)
+        return address_changes(order, rule, reads.recent)
     if code == "distinct_addresses":
-        return distinct_addresses(order, rule)
+        return distinct_addresses(order, rule, reads.recent)
     if code == "account_age":
         return account_age(order.user, order.placed_at)
     if code == "new_device":
-        return new_device(order.user, client)
+        return new_device(order.user, client, reads.sightings)
     if code == "shared_device":
-        return shared_device(order.user, client, now, rule)
+        return shared_device(order.user, client, now, rule, reads.sightings)
     if code == "ip_region_mismatch":
         return ip_region_mismatch(order, client)
     if code == "order_velocity":
-        return order_velocity(order, rule)
+        return order_velocity(order, rule, reads.recent)
     if code == "value_vs_history":
         return value_vs_history(order, rule)
     if code == "failed_payments":

@@ -150,13 +150,20 @@ def _thresholds(rule_set: RuleSet) -> dict[str, int]:
 # --- devices --------------------------------------------------------------------------------------
 
 
-def record_sighting(*, user: Any, client: ClientContext | None, now: datetime) -> None:
-    """Remember that this account used this device (after scoring, so it is not "known" yet)."""
+def record_sighting(
+    *, user: Any, client: ClientContext | None, now: datetime, sightings: selectors.DeviceSightings | None = None
+) -> None:
+    """Remember that this account used this device (after scoring, so it is not "known" yet). With
+    the sightings the scoring read (same transaction), one query: an insert or an update."""
     device = client.device if client is not None else ""
     if not device or not getattr(user, "is_authenticated", False):
         return
-    DeviceSighting.objects.bulk_create([DeviceSighting(device=device, user=user, first_seen=now, last_seen=now)],
-                                       ignore_conflicts=True)  # fmt: skip
+    known = sightings.knows(user) if sightings is not None else None
+    if not known:
+        DeviceSighting.objects.bulk_create([DeviceSighting(device=device, user=user, first_seen=now, last_seen=now)],
+                                           ignore_conflicts=True)  # fmt: skip
+        if known is False:
+            return
     DeviceSighting.objects.filter(device=device, user=user, last_seen__lt=now).update(
         last_seen=now, times=F("times") + 1
     )
@@ -180,10 +187,12 @@ def screen_order(
         if order is None or order.state not in SCREENED_STATES:
             return None
         rule_set = active_rule_set()
+        terms = _terms(rule_set)
+        reads = selectors.OrderReads.of(order, terms, client)
         score = scoring.evaluate(
             subject=scoring.ORDER,
-            rules=_terms(rule_set),
-            observe=lambda rule: selectors.observe_order(rule, order=order, client=client, now=now),
+            rules=terms,
+            observe=lambda rule: selectors.observe_order(rule, order=order, client=client, now=now, reads=reads),
             **_thresholds(rule_set),
         )
         outcome, reasons = score.outcome, score.reasons
@@ -210,7 +219,7 @@ def screen_order(
             source_event=source_event,
             decided_at=now,
         )
-        record_sighting(user=order.user, client=client, now=now)
+        record_sighting(user=order.user, client=client, now=now, sightings=reads.sightings)
         _act_on_order(order, decision, now)
     logger.info("risk: order %s scored %s → %s", order.number, decision.score, decision.outcome)
     return decision
