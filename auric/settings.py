@@ -333,9 +333,6 @@ AURIC_ADMIN_JOBS_IN_THREAD = env_bool("AURIC_ADMIN_JOBS_IN_THREAD", True)
 AURIC_SANDBOX_PAYMENTS = env_bool("AURIC_SANDBOX_PAYMENTS", True)
 # Signs sandbox callbacks; empty means derived from SECRET_KEY (HKDF-SHA256).
 AURIC_SANDBOX_PAYMENTS_SECRET = os.environ.get("AURIC_SANDBOX_PAYMENTS_SECRET", "")
-# Idempotency-Key: how long a duplicate waits for the first call, and when a crashed claim is taken over.
-AURIC_IDEMPOTENCY_WAIT_SECONDS = 10
-AURIC_IDEMPOTENCY_STALE_SECONDS = 120
 # Checkout: unpaid orders are cancelled after this; weight-priced pieces keep their price this long.
 AURIC_UNPAID_ORDER_MINUTES = 30
 AURIC_PRICE_LOCK_MINUTES = 15

@@ -5,13 +5,15 @@ answer and the operation runs once; the same key with a different body is refuse
 `idempotency_key_reused`). Keys live 24 hours (`AURIC_IDEMPOTENCY_TTL_HOURS`); the scheduled job
 `manage.py purge_idempotency_keys` deletes expired ones.
 
-How it holds under concurrency: the key is claimed by inserting its row (unique on user, operation,
-key) in its own short transaction before the operation runs; a concurrent duplicate fails that insert
-and waits for the first to finish, then replays its answer (or gives up with 409
-`idempotency_key_in_progress` after `AURIC_IDEMPOTENCY_WAIT_SECONDS`). The operation and the stored
-answer commit together. Only successful answers are stored: when the operation raises (a 409, a 422,
-a crash) the claim is released, so the client may fix the cause and retry with the same key. A claim
-left by a crashed process is taken over after `AURIC_IDEMPOTENCY_STALE_SECONDS`.
+How it holds under concurrency: the key row (unique on user, operation, key) is inserted at the start
+of the operation's own transaction (`INSERT … ON CONFLICT DO NOTHING`), and the operation's answer is
+written to it before that transaction commits, so a committed key always carries its answer. A
+concurrent duplicate's insert waits until the first call's transaction ends (PostgreSQL waits on the
+unique index; SQLite runs one writer at a time), then replays the committed answer; if the first call
+failed, nothing of it was committed and the duplicate runs. Only successful answers are stored: when
+the operation raises (a 409, a 422, a crash) its transaction rolls back with the key, so the client
+may fix the cause and retry with the same key. A crashed process leaves nothing behind: the database
+rolls back the transaction of a connection that died.
 
 Use it from a ninja operation, either as a call:
 
@@ -32,24 +34,24 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Status
 from pydantic import BaseModel
 
-from auric.core.errors import Conflict, ValidationFailed
+from auric.core.errors import ValidationFailed
 from auric.core.models import IdempotencyKey
+from auric.core.sql import insert_unless_present
 from auric.core.transactions import service_transaction
 
 HEADER = "Idempotency-Key"
+UNIQUE = ("user", "operation", "key")
 TTL = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
 
@@ -57,19 +59,6 @@ MAX_KEY_LENGTH = 255
 class IdempotencyKeyReused(ValidationFailed):
     code = "idempotency_key_reused"
     title = "This Idempotency-Key was used with a different request"
-
-
-class IdempotencyKeyInProgress(Conflict):
-    code = "idempotency_key_in_progress"
-    title = "A request with this Idempotency-Key is still running"
-
-
-def _wait_seconds() -> float:
-    return float(getattr(settings, "AURIC_IDEMPOTENCY_WAIT_SECONDS", 10))
-
-
-def _stale_after() -> timedelta:
-    return timedelta(seconds=float(getattr(settings, "AURIC_IDEMPOTENCY_STALE_SECONDS", 120)))
 
 
 def jsonable(value: Any) -> Any:
@@ -106,36 +95,23 @@ def _user_of(request: HttpRequest) -> Any:
 
 
 def _claim(*, user: Any, operation: str, key: str, digest: str) -> tuple[IdempotencyKey, bool]:
-    """(row, True) when this call claimed the key; (completed row, False) to replay it."""
-    deadline = time.monotonic() + _wait_seconds()
-    delay = 0.02
-    while True:
-        now = timezone.now()
-        try:
-            with transaction.atomic():
-                row = IdempotencyKey.objects.create(
-                    user=user, operation=operation, key=key, body_sha256=digest, created_at=now
-                )
-            return row, True
-        except IntegrityError:
-            pass
-        existing = IdempotencyKey.objects.filter(user=user, operation=operation, key=key).first()
-        if existing is None:
-            continue  # released meanwhile: claim again
-        in_progress = existing.status_code is None
-        if existing.created_at < now - ttl() or (in_progress and existing.created_at < now - _stale_after()):
-            IdempotencyKey.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
-            continue
-        if existing.body_sha256 != digest:
-            raise IdempotencyKeyReused(
-                f"The {HEADER} {key!r} was first used with a different request body; use a new key"
-            )
-        if not in_progress:
-            return existing, False
-        if time.monotonic() >= deadline:
-            raise IdempotencyKeyInProgress("Retry shortly to receive its answer")
-        time.sleep(delay)
-        delay = min(delay * 2, 0.25)
+    """Inside the operation's transaction: (the new key row, True) when this call claims the key, else
+    (the committed first answer, False) to replay; IdempotencyKeyReused when that was for another body.
+    A duplicate of a call still running waits at the insert until that call's transaction ends."""
+    now = timezone.now()
+    row = IdempotencyKey(user=user, operation=operation, key=key, body_sha256=digest, created_at=now)
+    if insert_unless_present(row, unique=UNIQUE):
+        return row, True
+    existing = IdempotencyKey.objects.select_for_update().get(user=user, operation=operation, key=key)
+    if existing.created_at < now - ttl():
+        # Expired (not purged yet): the retry runs again under the same key.
+        existing.body_sha256, existing.created_at = digest, now
+        existing.status_code, existing.response, existing.completed_at = None, "", None
+        existing.save(update_fields=["body_sha256", "created_at", "status_code", "response", "completed_at"])
+        return existing, True
+    if existing.body_sha256 != digest:
+        raise IdempotencyKeyReused(f"The {HEADER} {key!r} was first used with a different request body; use a new key")
+    return existing, False
 
 
 def _split(result: Any) -> tuple[int, Any]:
@@ -156,21 +132,18 @@ def idempotent_call(
     if key is None or user is None:
         return Status(*_split(call()))
     digest = body_digest(body)
-    row, claimed = _claim(user=user, operation=operation, key=key, digest=digest)
-    if not claimed:
-        replay = HttpResponse(row.response, status=row.status_code or 200, content_type="application/json")
-        replay["Idempotent-Replayed"] = "true"
-        return replay
-    try:
-        with service_transaction():  # the operation's services join it: no savepoints
+    with service_transaction():  # the operation's services join it: no savepoints
+        row, claimed = _claim(user=user, operation=operation, key=key, digest=digest)
+        if claimed:
             status, payload = _split(call())
             content = json.dumps(jsonable(payload), ensure_ascii=False)
             IdempotencyKey.objects.filter(pk=row.pk).update(
                 status_code=status, response=content, completed_at=timezone.now()
             )
-    except BaseException:
-        IdempotencyKey.objects.filter(pk=row.pk, status_code__isnull=True).delete()
-        raise
+    if not claimed:
+        replay = HttpResponse(row.response, status=row.status_code or 200, content_type="application/json")
+        replay["Idempotent-Replayed"] = "true"
+        return replay
     return HttpResponse(content, status=status, content_type="application/json")
 
 

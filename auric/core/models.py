@@ -83,8 +83,8 @@ class CacheGeneration(models.Model):
 class IdempotencyKey(models.Model):
     """The first answer to a retried API write (`Idempotency-Key` header), kept for 24 hours.
 
-    A row without `status_code` is a call still running (or one that crashed; it is taken over once
-    stale). See auric/core/idempotency.py.
+    It is written in the same transaction as the call it answers, so every committed row carries its
+    answer. See auric/core/idempotency.py.
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
