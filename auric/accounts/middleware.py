@@ -9,11 +9,13 @@ changing one's own password stay allowed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_urlconf, reverse
 
 from auric.accounts import roles
 
@@ -21,6 +23,12 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 def _admin_paths() -> tuple[str, frozenset[str]]:
+    return _admin_paths_of(get_urlconf() or settings.ROOT_URLCONF)
+
+
+@functools.lru_cache(maxsize=8)
+def _admin_paths_of(urlconf: str) -> tuple[str, frozenset[str]]:
+    """Reversed once per URL configuration (four reverses cost more than the rest of this middleware)."""
     try:
         prefix = reverse("admin:index")
         allowed = frozenset(

@@ -135,7 +135,7 @@ def _claim_run(event: OutboxEvent, key: str) -> tuple[HandlerRun, bool]:
     event_id = HandlerRun._meta.get_field("event").get_db_prep_value(event.pk, connection)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (event_id, handler, attempts, last_error) VALUES (%s, %s, 0, '') "  # noqa: S608
+            f"INSERT INTO {table} (event_id, handler, attempts, last_error) VALUES (%s, %s, 0, '') "  # nosec B608 # noqa: S608
             f"ON CONFLICT (event_id, handler) DO UPDATE SET attempts = {table}.attempts "
             "RETURNING id, attempts, succeeded_at",
             [event_id, key],

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from django.db import models, transaction
 
 
-def _column(field: Any) -> str:
-    column = getattr(field, "column", None)
-    if not column:
-        raise ValueError(f"{field} is not a column")
-    return str(column)
+def column(model: type[models.Model], field: str) -> str:
+    """The database column of a model field, for hand-written SQL."""
+    name = getattr(model._meta.get_field(field), "column", None)
+    if not name:
+        raise ValueError(f"{model.__name__}.{field} is not a column")
+    return str(name)
 
 
 def insert_unless_present(instance: models.Model, *, unique: Sequence[str]) -> bool:
@@ -28,9 +28,9 @@ def insert_unless_present(instance: models.Model, *, unique: Sequence[str]) -> b
     ]
     values = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
     columns = ", ".join(quote(f.column) for f in fields)
-    conflict = ", ".join(quote(_column(meta.get_field(name))) for name in unique)
+    conflict = ", ".join(quote(column(type(instance), name)) for name in unique)
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # noqa: S608
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "  # nosec B608 # noqa: S608
         f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(meta.pk.column)}"
     )
     with connection.cursor() as cursor:
