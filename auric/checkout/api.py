@@ -284,7 +284,7 @@ def place(request: HttpRequest, payload: CheckoutIn) -> Any:
     assert cart is not None
     delivery = delivery_choice(payload.delivery)
     # Outside the idempotent transaction so that renewed locks are kept when the price moved.
-    services.check_price_locks(cart=cart)
+    price_locks = services.check_price_locks(cart=cart)
 
     def call() -> tuple[int, Any]:
         order = place_order(
@@ -295,6 +295,7 @@ def place(request: HttpRequest, payload: CheckoutIn) -> Any:
             invoice=payload.invoice.dict() if payload.invoice else None,
             customised_confirmed=payload.customised_confirmed,
             actor=user,
+            price_locks=price_locks,
         )
         return 201, order_detail(order)
 

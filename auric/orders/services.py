@@ -160,8 +160,13 @@ def place_order(
     invoice: dict | None = None,
     customised_confirmed: bool = False,
     actor: Any = None,
+    price_locks: dict[int, Any] | None = None,
 ) -> Order:
     """Turn a cart into an order waiting for payment, in ONE transaction, all or nothing.
+
+    `price_locks` are the running locks from `checkout.check_price_locks` when the caller checked
+    them just before (the API does, outside its transaction, so renewed locks are kept); else they
+    are checked here.
 
     Every piece is reserved through `inventory.reserve_piece` (reference = order number, until =
     pay_by) and quantity goods through `reserve_quantity`; a piece reserved or sold meanwhile raises
@@ -177,7 +182,8 @@ def place_order(
 
     if delivery.method not in Order.Delivery.values:
         raise ValidationFailed(errors={"delivery.method": ["ship or pickup"]})
-    price_locks = checkout.check_price_locks(cart=cart)  # commits renewed locks only outside an outer transaction
+    if price_locks is None:
+        price_locks = checkout.check_price_locks(cart=cart)  # commits renewed locks only outside a transaction
     now = timezone.now()
     pay_by = now + timedelta(minutes=settings.AURIC_UNPAID_ORDER_MINUTES)
     with privacy.erased_on_error(), service_transaction():

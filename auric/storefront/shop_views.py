@@ -141,7 +141,6 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
     elif form.is_valid() and request.POST.get("action") != "review":
         try:
             delivery = _delivery(form)
-            checkout.check_price_locks(cart=cart)
             order = orders.place_order(
                 cart=cart,
                 user=request.user,
