@@ -8,7 +8,9 @@ sampled styles: the first pass over them builds each page) or checkout (each ord
 shopper's, with their own API token and usual device, buying through the API: add to cart → place
 order → create a sandbox payment → the provider's signed callback, which marks the order paid). AURIC_BENCH_TARGETS is the JSON file written by
 `manage.py bench_targets`. Users wait for nothing between requests: 20 users are 20 requests in
-flight, which measures throughput and latency under that concurrency.
+flight, which measures throughput and latency under that concurrency. checkout_paced is the checkout
+at a set rate (AURIC_BENCH_ORDER_RATE orders a second over AURIC_BENCH_USERS users): the latency a
+shopper sees when the shop carries that load; checkout_plain is checkout_paced without the vault.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import uuid
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from locust import constant, task
+from locust import constant, constant_throughput, task
 from locust.contrib.fasthttp import FastHttpUser
 
 SCENARIO = os.environ.get("AURIC_BENCH_SCENARIO", "bare")
@@ -81,8 +83,15 @@ def signed_callback(payment: dict[str, str]) -> tuple[bytes, str]:
     return raw, f"t={t},v1={mac}"
 
 
+# checkout_paced and checkout_plain: every user paces itself so that all of them together start
+# AURIC_BENCH_ORDER_RATE orders a second (the latency at a given load); the others wait for nothing.
+PACED = SCENARIO in ("checkout_paced", "checkout_plain")
+ORDER_RATE = float(os.environ.get("AURIC_BENCH_ORDER_RATE", "16"))
+USERS = int(os.environ.get("AURIC_BENCH_USERS", "20"))
+
+
 class Shopper(FastHttpUser):
-    wait_time = constant(0)
+    wait_time = constant_throughput(ORDER_RATE / USERS) if PACED else constant(0)
 
     def _get(self, path: str, name: str) -> None:
         with self.client.get(path, name=name, catch_response=True) as response:
@@ -141,7 +150,7 @@ class Shopper(FastHttpUser):
 
     @task
     def scenario(self) -> None:
-        if SCENARIO in ("checkout", "checkout_plain"):
+        if SCENARIO in ("checkout", "checkout_paced", "checkout_plain"):
             self.checkout()
         elif SCENARIO == "bare":
             self._get("/bench/bare", "bare view")

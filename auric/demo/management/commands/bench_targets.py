@@ -24,6 +24,7 @@ from auric.accounts.models import User
 from auric.accounts.services import issue_api_token
 from auric.catalog import search
 from auric.catalog.models import Category, Piece, Style
+from auric.checkout.models import CartLine, PriceLock
 from auric.demo import data
 from auric.inventory.models import PieceStatus, PieceStock
 from auric.orders.models import Order
@@ -110,6 +111,9 @@ class Command(BaseCommand):
             )
         shoppers.filter(date_joined__gt=now - timedelta(days=400)).update(date_joined=now - timedelta(days=400))
         users = list(fresh.order_by("username")[:wanted])
+        # A run stopped mid-order leaves pieces in some carts; each order starts from an empty cart.
+        PriceLock.objects.filter(cart__user__in=users).delete()
+        CartLine.objects.filter(cart__user__in=users).delete()
         devices = [f"bench-device-{user.username}" for user in users]
         DeviceSighting.objects.bulk_create(
             [
