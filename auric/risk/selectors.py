@@ -7,11 +7,10 @@ region is compared with the order's masked address, which shows province and cit
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db.models import Max
@@ -26,7 +25,8 @@ from auric.risk.models import Decision, DeviceSighting, Subject
 from auric.risk.scoring import Observation, RuleTerms
 
 UNKNOWN_VALUE = None
-# Rows read per shared query (recent orders, accounts on a device); far above any rule's threshold.
+# Rows read per shared query (an account's recent orders, the accounts on a device): far above any
+# rule's threshold.
 MAX_ROWS = 500
 _PAID = (
     State.PAID,
@@ -114,42 +114,63 @@ def shared_device(
 # --- orders -----------------------------------------------------------------------------------
 
 
-# Signals that read the account's recent orders; they share one query over the widest of their windows.
-RECENT_ORDER_SIGNALS = frozenset({"address_changes", "distinct_addresses", "order_velocity"})
+class PastOrder(NamedTuple):
+    pk: int
+    placed_at: datetime
+    fingerprint: str
+    state: str
+    currency: str
+    total: Decimal
+    paid_at: datetime | None
 
 
 class RecentOrders:
-    """The account's orders up to this one over the widest window the enabled rules ask for,
-    oldest first, read once per screening (capped at MAX_ROWS, the most recent)."""
+    """The account's most recent orders up to this one (at most MAX_ROWS), oldest first, read once per
+    screening: the address, velocity and value signals all look at them. When the account has more,
+    a window reaching past the oldest one read is asked of the database instead."""
 
-    def __init__(self, order: Order, rules: Iterable[RuleTerms]) -> None:
+    def __init__(self, order: Order) -> None:
         self.order = order
-        self.days = max((r.window_days for r in rules if r.enabled and r.signal in RECENT_ORDER_SIGNALS), default=0)
-        self._rows: list[tuple[datetime, str]] | None = None
+        self._rows: list[PastOrder] | None = None
+        self.complete = True  # every order of the account is in rows()
 
-    def rows(self) -> list[tuple[datetime, str]]:
-        """(placed at, address fingerprint or "")"""
+    def rows(self) -> list[PastOrder]:
         if self._rows is None:
             if self.order.user_id is None:
                 return []
-            since = self.order.placed_at - timedelta(days=self.days)
-            newest_first = (
-                Order.objects.filter(
-                    user_id=self.order.user_id, placed_at__gte=since, placed_at__lte=self.order.placed_at
-                )
+            newest_first = list(
+                Order.objects.filter(user_id=self.order.user_id, placed_at__lte=self.order.placed_at)
                 .order_by("-placed_at", "-id")
-                .values_list("placed_at", "address_fingerprint")[:MAX_ROWS]
+                .values_list("pk", "placed_at", "address_fingerprint", "state", "currency", "total", "paid_at")[
+                    :MAX_ROWS
+                ]
             )
-            self._rows = list(reversed(newest_first))
+            self.complete = len(newest_first) < MAX_ROWS
+            self._rows = [PastOrder(*row) for row in reversed(newest_first)]
         return self._rows
 
-    def since(self, since: datetime) -> list[tuple[datetime, str]]:
-        return [row for row in self.rows() if row[0] >= since]
+    def covers(self, since: datetime) -> bool:
+        """Whether rows() holds every order of the account placed since `since`."""
+        rows = self.rows()
+        return self.complete or rows[0].placed_at < since
+
+    def since(self, since: datetime) -> list[PastOrder]:
+        """The account's orders placed since `since` up to this one, oldest first."""
+        if self.covers(since) or self.order.user_id is None:
+            return [row for row in self.rows() if row.placed_at >= since]
+        return [
+            PastOrder(*row)
+            for row in Order.objects.filter(
+                user_id=self.order.user_id, placed_at__gte=since, placed_at__lte=self.order.placed_at
+            )
+            .order_by("placed_at", "id")
+            .values_list("pk", "placed_at", "address_fingerprint", "state", "currency", "total", "paid_at")
+        ]
 
     def fingerprint_before(self, since: datetime) -> str | None:
         """The address of the account's last shipped order before `since`."""
-        earlier = [fingerprint for placed_at, fingerprint in self.rows() if placed_at < since and fingerprint]
-        if earlier or self.order.user_id is None:
+        earlier = [row.fingerprint for row in self.rows() if row.placed_at < since and row.fingerprint]
+        if earlier or self.complete or self.order.user_id is None:
             return earlier[-1] if earlier else None
         return (
             Order.objects.filter(user_id=self.order.user_id, placed_at__lt=since)
@@ -159,28 +180,52 @@ class RecentOrders:
             .first()
         )
 
+    def largest_paid(self, since: datetime) -> Decimal | None:
+        """The largest paid total in this order's currency since `since`, this order left out."""
+        order = self.order
+        if order.user_id is None:
+            return None
+        # Unpaid orders expire within the hour, so an order paid since `since` was placed at most a
+        # day before it.
+        if self.covers(since - timedelta(days=1)):
+            paid = [
+                row.total
+                for row in self.rows()
+                if row.state in _PAID
+                and row.currency == order.currency
+                and row.paid_at is not None
+                and row.paid_at >= since
+                and row.pk != order.pk
+            ]
+            return max(paid, default=None)
+        return (
+            Order.objects.filter(user_id=order.user_id, state__in=_PAID, currency=order.currency, paid_at__gte=since)
+            .exclude(pk=order.pk)
+            .aggregate(largest=Max("total"))["largest"]
+        )
+
 
 def address_changes(order: Order, rule: RuleTerms, recent: RecentOrders | None = None) -> Observation:
     if order.user_id is None or not order.address_fingerprint:
         return Observation(UNKNOWN_VALUE, "guest or not shipped")
-    recent = recent or RecentOrders(order, [rule])
+    recent = recent or RecentOrders(order)
     since = _since(order.placed_at, rule)
     previous = recent.fingerprint_before(since)
     changes = 0
-    for _, fingerprint in recent.since(since):
-        if not fingerprint:
+    for row in recent.since(since):
+        if not row.fingerprint:
             continue
-        if previous is not None and fingerprint != previous:
+        if previous is not None and row.fingerprint != previous:
             changes += 1
-        previous = fingerprint
+        previous = row.fingerprint
     return Observation(Decimal(changes), f"{changes} address changes in {_days(rule)}")
 
 
 def distinct_addresses(order: Order, rule: RuleTerms, recent: RecentOrders | None = None) -> Observation:
     if order.user_id is None or not order.address_fingerprint:
         return Observation(UNKNOWN_VALUE, "guest or not shipped")
-    recent = recent or RecentOrders(order, [rule])
-    count = len({fingerprint for _, fingerprint in recent.since(_since(order.placed_at, rule)) if fingerprint})
+    recent = recent or RecentOrders(order)
+    count = len({row.fingerprint for row in recent.since(_since(order.placed_at, rule)) if row.fingerprint})
     return Observation(Decimal(count), f"{count} different addresses in {_days(rule)}")
 
 
@@ -200,24 +245,13 @@ def ip_region_mismatch(order: Order, client: ClientContext | None) -> Observatio
 def order_velocity(order: Order, rule: RuleTerms, recent: RecentOrders | None = None) -> Observation:
     if order.user_id is None:
         return Observation(UNKNOWN_VALUE, "guest")
-    count = len((recent or RecentOrders(order, [rule])).since(_since(order.placed_at, rule)))
+    count = len((recent or RecentOrders(order)).since(_since(order.placed_at, rule)))
     return Observation(Decimal(count), f"{count} orders in {_days(rule)}")
 
 
-def value_vs_history(order: Order, rule: RuleTerms) -> Observation:
+def value_vs_history(order: Order, rule: RuleTerms, recent: RecentOrders | None = None) -> Observation:
     baseline = Decimal(str(settings.AURIC_RISK_VALUE_BASELINE))
-    largest = None
-    if order.user_id is not None:
-        largest = (
-            Order.objects.filter(
-                user_id=order.user_id,
-                state__in=_PAID,
-                currency=order.currency,
-                paid_at__gte=_since(order.placed_at, rule),
-            )
-            .exclude(pk=order.pk)
-            .aggregate(largest=Max("total"))["largest"]
-        )
+    largest = (recent or RecentOrders(order)).largest_paid(_since(order.placed_at, rule))
     reference = max(largest or Decimal(0), baseline)
     ratio = (order.total / reference).quantize(Decimal("0.01"))
     history = f"largest paid {largest:.2f} {order.currency}" if largest else "no paid orders"
@@ -256,15 +290,15 @@ class OrderReads:
     sightings: DeviceSightings
 
     @classmethod
-    def of(cls, order: Order, rules: Iterable[RuleTerms], client: ClientContext | None) -> OrderReads:
-        return cls(RecentOrders(order, rules), DeviceSightings(client))
+    def of(cls, order: Order, client: ClientContext | None) -> OrderReads:
+        return cls(RecentOrders(order), DeviceSightings(client))
 
 
 def observe_order(
     rule: RuleTerms, *, order: Order, client: ClientContext | None, now: datetime, reads: OrderReads | None = None
 ) -> Observation:
     code = rule.signal
-    reads = reads or OrderReads.of(order, [rule], client)
+    reads = reads or OrderReads.of(order, client)
     if code == "address_changes":
         return address_changes(order, rule, reads.recent)
     if code == "distinct_addresses":
@@ -280,7 +314,7 @@ def observe_order(
     if code == "order_velocity":
         return order_velocity(order, rule, reads.recent)
     if code == "value_vs_history":
-        return value_vs_history(order, rule)
+        return value_vs_history(order, rule, reads.recent)
     if code == "failed_payments":
         return failed_payments(order, rule)
     if code == "new_passkey":

@@ -188,7 +188,7 @@ def screen_order(
             return None
         rule_set = active_rule_set()
         terms = _terms(rule_set)
-        reads = selectors.OrderReads.of(order, terms, client)
+        reads = selectors.OrderReads.of(order, client)
         score = scoring.evaluate(
             subject=scoring.ORDER,
             rules=terms,
