@@ -137,11 +137,13 @@ def _move_piece(
     action: str,
     now: datetime,
     to_location_id: int | None = None,
+    locked: PieceStock | None = None,
     **journal: Any,
 ) -> PieceStock:
-    """Apply one transition of PIECE_TRANSITIONS to a piece already in stock, with its journal row."""
+    """Apply one transition of PIECE_TRANSITIONS to a piece already in stock, with its journal row.
+    `locked`: the piece's stock row when the caller locked it already in this transaction."""
     allowed, target = PIECE_TRANSITIONS[kind]
-    stock = locks.lock_piece_stock([piece.pk]).get(piece.pk)
+    stock = locked if locked is not None else locks.lock_piece_stock([piece.pk]).get(piece.pk)
     if stock is None or stock.status not in allowed:
         raise _piece_error(piece, stock.status if stock else None, action)
     location_id = to_location_id or stock.location_id
@@ -234,7 +236,7 @@ def _take_over_stale_hold(piece: Piece, now: datetime) -> bool:
 
     Lets a shopper reserve a piece whose previous hold lapsed before the expiry job ran.
     """
-    locks.lock_piece_stock([piece.pk])  # lock order: stock before reservation
+    stock = locks.lock_piece_stock([piece.pk]).get(piece.pk)  # lock order: stock before reservation
     stale = Reservation.objects.filter(piece_id=piece.pk, state=Reservation.State.ACTIVE, expires_at__lte=now).first()
     if stale is None:
         return False
@@ -247,6 +249,7 @@ def _take_over_stale_hold(piece: Piece, now: datetime) -> bool:
         kind=Kind.RELEASED,
         action="released",
         now=now,
+        locked=stock,
         reservation=stale,
         reference=stale.reference,
         note="expired",
@@ -340,9 +343,10 @@ def _release(reservation: Reservation, *, state: str, now: datetime, actor: Any,
     """Close and give back one reservation; returns its style id. Locks stock before the reservation."""
     if reservation.piece_id is not None:
         piece = _piece_of(reservation)
-        locks.lock_piece_stock([piece.pk])
+        stock = locks.lock_piece_stock([piece.pk]).get(piece.pk)
         _close(reservation, state, now)
         _move_piece(
+            locked=stock,
             piece=piece,
             kind=Kind.RELEASED,
             action="released",
@@ -398,9 +402,10 @@ def consume_reservation(*, reservation: Reservation, actor: Any = None, referenc
     with service_transaction():
         if reservation.piece_id is not None:
             piece = _piece_of(reservation)
-            locks.lock_piece_stock([piece.pk])
+            stock = locks.lock_piece_stock([piece.pk]).get(piece.pk)
             _close(reservation, Reservation.State.CONSUMED, now)
             _move_piece(
+                locked=stock,
                 piece=piece,
                 kind=Kind.SOLD,
                 action="sold",
