@@ -82,18 +82,20 @@ def start_payment(*, order: Order, provider: str, actor: Any = None) -> Payment:
         require_payment_step_up(order=locked, provider=provider, force=verification is not None)
         if verification is not None:
             large_transactions.record_report(order=locked, total=day_total, verification=verification)
-        payment = Payment.objects.create(
+        payment = Payment(
             order=locked,
             provider=provider,
             amount=locked.total,
             currency=locked.currency,
             created_by=_actor(actor),
         )
+        # The channel learns the payment's id (generated here) before the row is written, so the row
+        # is inserted once, with the channel's answer; a failure of either rolls back both.
         start = channel.create_payment(payment)
         payment.provider_reference = start.provider_reference
         payment.redirect_url = start.redirect_url
         payment.qr_payload = start.qr_payload
-        payment.save(update_fields=["provider_reference", "redirect_url", "qr_payload"])
+        payment.save(force_insert=True)
     return payment
 
 

@@ -66,7 +66,8 @@ class PaymentProvider(Protocol):
     name: str
 
     def create_payment(self, payment: Payment) -> PaymentStart:
-        """Open the payment at the channel; the amount and currency are the payment's snapshot."""
+        """Open the payment at the channel; the amount and currency are the payment's snapshot. The
+        payment is not saved yet (its id is set): `start_payment` writes it with this answer."""
         ...
 
     def verify_callback(self, headers: Mapping[str, str], raw_body: bytes) -> CallbackEvent:
