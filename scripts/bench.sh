@@ -4,7 +4,7 @@
 # Loopback only; every server it starts is stopped on exit. Knobs (environment):
 #   AURIC_BENCH_SCALE (50 → 10k styles), AURIC_BENCH_USERS (20), AURIC_BENCH_DURATION (30s),
 #   AURIC_BENCH_WORKERS (2 × cores), AURIC_BENCH_SCENARIOS ("bare home listing search product product_cold checkout"),
-#   AURIC_BENCH_ORDER_RATE (16 orders/s for the paced checkouts),
+#   AURIC_BENCH_ORDER_RATE (16 orders/s: the target load), AURIC_BENCH_LIGHT_RATE (8: the vault's price),
 #   AURIC_BENCH_FRESH=1 (rebuild the catalog kept in /tmp/auric-bench-pg between runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +18,8 @@ fi
 
 scale="${AURIC_BENCH_SCALE:-50}"
 users="${AURIC_BENCH_USERS:-20}"
-order_rate="${AURIC_BENCH_ORDER_RATE:-16}"  # the paced checkouts: orders a second over all users
+order_rate="${AURIC_BENCH_ORDER_RATE:-16}"  # the paced checkout at the target load: orders a second
+light_rate="${AURIC_BENCH_LIGHT_RATE:-8}"   # the paced checkouts that price the vault
 duration="${AURIC_BENCH_DURATION:-30s}"
 cores="$(nproc)"
 workers="${AURIC_BENCH_WORKERS:-$((2 * cores))}"
@@ -96,13 +97,14 @@ start_gunicorn() {  # extra environment assignments for the web processes, e.g. 
 start_gunicorn
 
 locust_run() {  # scenario, seconds, csv prefix (empty: warm-up)
-  local csv_args=() warmup=1 pieces="0/3"
+  local csv_args=() warmup=1 pieces="0/4" rate="$order_rate"
   [ -n "$3" ] && csv_args=(--csv "$3") && warmup=""
-  # The three checkouts buy from separate thirds of the list of pieces (and of shoppers).
-  [ "$1" = checkout_plain ] && pieces="1/3"
-  [ "$1" = checkout_paced ] && pieces="2/3"
+  # The four checkouts buy from separate quarters of the list of pieces (and of shoppers).
+  [ "$1" = checkout_plain ] && pieces="1/4" && rate="$light_rate"
+  [ "$1" = checkout_light ] && pieces="2/4" && rate="$light_rate"
+  [ "$1" = checkout_paced ] && pieces="3/4"
   AURIC_BENCH_PIECES="$pieces" AURIC_BENCH_WARMUP="$warmup" AURIC_BENCH_SCENARIO="$1" \
-    AURIC_BENCH_USERS="$users" AURIC_BENCH_ORDER_RATE="$order_rate" \
+    AURIC_BENCH_USERS="$users" AURIC_BENCH_ORDER_RATE="$rate" \
     AURIC_BENCH_TARGETS="$out/targets.json" timeout 300 \
     .venv/bin/locust -f tests/bench/locustfile.py --headless -u "$users" -r "$users" -t "$2" \
     --host "$host" --only-summary --loglevel WARNING --exit-code-on-error 0 "${csv_args[@]}" >"$out/$1.log" 2>&1 || true
@@ -117,26 +119,29 @@ for scenario in $scenarios; do
   locust_run "$scenario" "$duration" "$out/$scenario"
 done
 
-# The checkout three times. At the target rate (AURIC_BENCH_ORDER_RATE orders a second, paced): without
-# the personal-data vault first (the baseline keeps the same values as plain rows in the commerce
-# database; it loads only with AURIC_BENCH_VIEWS; it runs first, on a smaller order table, which
-# favours it), then as shipped. Then as shipped with no think time: the most orders a second it takes.
+# The checkout four times. What the personal-data vault costs, at a moderate load (AURIC_BENCH_LIGHT_RATE
+# orders a second, paced), where queueing does not drown it: without the vault first (the baseline
+# keeps the same values as plain rows in the commerce database; it loads only with AURIC_BENCH_VIEWS;
+# running first, on a smaller order table, favours it), then as shipped. Then as shipped at the
+# target load (AURIC_BENCH_ORDER_RATE), and with no think time: the most orders a second it takes.
 if [[ " $scenarios " == *" checkout "* ]]; then
   echo "== vault: store / reveal / find per field"
   $py manage.py bench_vault -n 300 --json >"$out/vault_fields.json"
   start_gunicorn AURIC_PRIVACY_BACKEND=auric.demo.plain_privacy
   locust_run checkout_plain 4s ""
-  echo "== checkout without the vault at $order_rate orders/s: $users users for $duration"
+  echo "== checkout without the vault at $light_rate orders/s: $users users for $duration"
   locust_run checkout_plain "$duration" "$out/checkout_plain"
   start_gunicorn
-  locust_run checkout_paced 4s ""
+  locust_run checkout_light 4s ""
+  echo "== checkout at $light_rate orders/s: $users users for $duration"
+  locust_run checkout_light "$duration" "$out/checkout_light"
   echo "== checkout at $order_rate orders/s: $users users for $duration"
   locust_run checkout_paced "$duration" "$out/checkout_paced"
   echo "== checkout, no think time: $users users for $duration"
   locust_run checkout "$duration" "$out/checkout"
 fi
 
-$py tests/bench/report.py --results "$out" --targets "$out/targets.json" --out docs/BENCHMARKS.md --rate "$order_rate" \
+$py tests/bench/report.py --results "$out" --targets "$out/targets.json" --out docs/BENCHMARKS.md --rate "$order_rate" --light-rate "$light_rate" \
   --svg docs/benchmarks.svg --users "$users" --duration "$duration" --workers "$workers" --scale "$scale" \
   --postgres "PostgreSQL $pg_version" --loadavg "$loadavg"
 echo "Wrote docs/BENCHMARKS.md and docs/benchmarks.svg"

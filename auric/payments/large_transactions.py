@@ -55,7 +55,7 @@ def day_total(*, order: Order, at: datetime | None = None) -> DayTotal:
     others = Decimal("0")
     if order.user_id is not None:
         started_today = Payment.objects.filter(
-            created_at__gte=start, created_at__lt=end, state__in=_LIVE_PAYMENT_STATES
+            order__user_id=order.user_id, created_at__gte=start, created_at__lt=end, state__in=_LIVE_PAYMENT_STATES
         )
         others = (
             Order.objects.filter(user_id=order.user_id, currency=order.currency)

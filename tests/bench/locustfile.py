@@ -8,9 +8,10 @@ sampled styles: the first pass over them builds each page) or checkout (each ord
 shopper's, with their own API token and usual device, buying through the API: add to cart → place
 order → create a sandbox payment → the provider's signed callback, which marks the order paid). AURIC_BENCH_TARGETS is the JSON file written by
 `manage.py bench_targets`. Users wait for nothing between requests: 20 users are 20 requests in
-flight, which measures throughput and latency under that concurrency. checkout_paced is the checkout
-at a set rate (AURIC_BENCH_ORDER_RATE orders a second over AURIC_BENCH_USERS users): the latency a
-shopper sees when the shop carries that load; checkout_plain is checkout_paced without the vault.
+flight, which measures throughput and latency under that concurrency. checkout_paced, checkout_light
+and checkout_plain are the checkout at a set rate (AURIC_BENCH_ORDER_RATE orders a second over
+AURIC_BENCH_USERS users): the latency a shopper sees when the shop carries that load; checkout_plain
+runs against a shop without the personal-data vault.
 """
 
 from __future__ import annotations
@@ -83,9 +84,9 @@ def signed_callback(payment: dict[str, str]) -> tuple[bytes, str]:
     return raw, f"t={t},v1={mac}"
 
 
-# checkout_paced and checkout_plain: every user paces itself so that all of them together start
-# AURIC_BENCH_ORDER_RATE orders a second (the latency at a given load); the others wait for nothing.
-PACED = SCENARIO in ("checkout_paced", "checkout_plain")
+# The paced checkouts: every user paces itself so that all of them together start AURIC_BENCH_ORDER_RATE
+# orders a second (the latency at a given load); the other scenarios wait for nothing.
+PACED = SCENARIO in ("checkout_paced", "checkout_light", "checkout_plain")
 ORDER_RATE = float(os.environ.get("AURIC_BENCH_ORDER_RATE", "16"))
 USERS = int(os.environ.get("AURIC_BENCH_USERS", "20"))
 
@@ -150,7 +151,7 @@ class Shopper(FastHttpUser):
 
     @task
     def scenario(self) -> None:
-        if SCENARIO in ("checkout", "checkout_paced", "checkout_plain"):
+        if SCENARIO in ("checkout", "checkout_paced", "checkout_light", "checkout_plain"):
             self.checkout()
         elif SCENARIO == "bare":
             self._get("/bench/bare", "bare view")
