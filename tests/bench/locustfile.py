@@ -28,7 +28,8 @@ import uuid
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from locust import constant, constant_throughput, task
+import gevent
+from locust import constant, task
 from locust.contrib.fasthttp import FastHttpUser
 
 SCENARIO = os.environ.get("AURIC_BENCH_SCENARIO", "bare")
@@ -91,8 +92,22 @@ ORDER_RATE = float(os.environ.get("AURIC_BENCH_ORDER_RATE", "16"))
 USERS = int(os.environ.get("AURIC_BENCH_USERS", "20"))
 
 
+def paced(cycle: float):
+    """Start the user's task every `cycle` seconds, from the random phase `on_start` gave it; a task
+    that overran starts the next at once, without catching up. (locust's constant_pacing counts from
+    the user's spawn, which would line all users up again after a random start.)"""
+
+    def wait(user: Shopper) -> float:
+        now = time.monotonic()
+        user.next_start = max(user.next_start + cycle, now)
+        return user.next_start - now
+
+    return wait
+
+
 class Shopper(FastHttpUser):
-    wait_time = constant_throughput(ORDER_RATE / USERS) if PACED else constant(0)
+    wait_time = paced(USERS / ORDER_RATE) if PACED else constant(0)
+    next_start = 0.0
 
     def _get(self, path: str, name: str) -> None:
         with self.client.get(path, name=name, catch_response=True) as response:
@@ -101,6 +116,11 @@ class Shopper(FastHttpUser):
 
     def on_start(self) -> None:
         self.headers: dict[str, str] = {}
+        if PACED:
+            # Each user starts at a random point of its cycle: users all spawned within a second would
+            # otherwise start their orders together, every cycle, and measure a burst, not a rate.
+            gevent.sleep(random.uniform(0, USERS / ORDER_RATE))
+            self.next_start = time.monotonic()
 
     def _next_shopper(self) -> None:
         """Another shopper on their own device: a fresh account token and no cookies from the last one."""
