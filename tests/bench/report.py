@@ -225,17 +225,18 @@ def checkout_markdown(
         "usual device, as in a real shop; below the step-up threshold): add the piece to the cart, place the "
         "order (ship to an address, stored in the vault; the risk engine scores it; the piece is reserved), "
         "create a sandbox payment, and the provider's HMAC-signed callback marks the order paid (the piece is "
-        "sold). Every piece is bought once; the outbox delivers each event to its handlers (risk screening, "
-        "e-mails) inside the request, right after commit. PostgreSQL runs with its durable defaults (every "
-        "commit flushed to disk).",
+        "sold). Every piece is bought once; the outbox delivers each event to its handlers inside the request, "
+        "right after commit (the risk engine screens every order; the e-mail handlers run too but find no "
+        "address on the benchmark's accounts, so no mail is rendered). PostgreSQL runs with its durable "
+        "defaults (every commit flushed to disk).",
         "",
     ]
     if paced:
         lines += [
             f"### At the target load: {rate} orders a second",
             "",
-            f"The {users} users pace themselves so that together they start {rate} orders a second: the latency a "
-            "shopper sees while the shop carries that load.",
+            f"The {users} users pace themselves so that together they start {rate} orders a second, each from a "
+            "random phase of its cycle: the latency a shopper sees while the shop carries that load.",
             "",
             f"![Latency per checkout step]({svg_name})",
             "",
