@@ -144,10 +144,10 @@ if DATABASES["vault"]["ENGINE"] == "django.db.backends.sqlite3":
 # PostgreSQL: server-side parameter binding, so psycopg prepares a statement the fifth time a
 # connection runs it and PostgreSQL stops parsing and planning it again (docs/adr/0012). Behind a
 # transaction-pooling PgBouncer older than 1.21, set AURIC_PG_SERVER_SIDE_BINDING=0.
+_server_side_binding = env_bool("AURIC_PG_SERVER_SIDE_BINDING", True)
 for _alias in ("default", "vault"):
-    if DATABASES[_alias]["ENGINE"] == "django.db.backends.postgresql":
-        if env_bool("AURIC_PG_SERVER_SIDE_BINDING", True):
-            DATABASES[_alias].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+    if _server_side_binding and DATABASES[_alias]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES[_alias].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 if test_name := os.environ.get("AURIC_TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": test_name}
     DATABASES["vault"]["TEST"] = {"NAME": f"{test_name}_vault"}
