@@ -1,6 +1,7 @@
 """Accounts API: sign-up, bearer tokens, passkeys, TOTP and step-up.
 
-POST /auth/register, /auth/token (throttled: 429 with Retry-After when locked); passkeys under
+POST /auth/register, /auth/token (throttled: 429 with Retry-After when locked; a sign-in like the
+form's, so it is risk-screened: 403 `login_blocked`); passkeys under
 /auth/passkeys/… (register, sign in, list, remove); TOTP under /auth/totp/…; step-up under
 /auth/step-up/begin and /auth/step-up/complete (see accounts.stepup).
 """
@@ -13,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate, login
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
@@ -84,7 +86,8 @@ def _locked_response(exc: lockout.LoginLocked) -> HttpResponse:
     "/auth/token",
     response={201: TokenOut, **WRITE_ERRORS, **errors(429)},
     summary="Get a bearer token",
-    description="Too many failed attempts for an account name or from an IP lock it for a while: 429 with Retry-After.",
+    description="Too many failed attempts for an account name or from an IP lock it for a while: 429 with "
+    "Retry-After. A sign-in the risk rules block gets no token: 403 `login_blocked`.",
 )
 def token(request: HttpRequest, payload: TokenIn) -> Any:
     ip = lockout.client_ip(request)
@@ -97,6 +100,10 @@ def token(request: HttpRequest, payload: TokenIn) -> Any:
     except lockout.LoginLocked as exc:
         return _locked_response(exc)
     lockout.record_success(username=payload.username)
+    # A sign-in like the form's: its receivers record the sign-in time and screen it for risk
+    # (auric.risk.events). There is no session to end afterwards, so a receiver refuses it by raising
+    # a DomainError (403 login_blocked) before the token exists.
+    user_logged_in.send(sender=type(user), request=request, user=user, bearer_token=True)
     issued = issue_api_token(user=user, name=payload.name or "api")
     return Status(201, TokenOut(token=issued.secret))
 

@@ -1,4 +1,5 @@
-"""Risk use cases: screen an order or a sign-in, publish a new rule-set version, decide a review.
+"""Risk use cases: screen an order or a sign-in, publish a new rule-set version, decide a review,
+forget the client data of a deleted account.
 
 Screening an order (called by the `orders.OrderPlaced` handler, in-process right after the order
 commits): measure every signal, score it with the active rule set, store the decision with its
@@ -8,6 +9,10 @@ reasons, then act through the order services — never by writing orders directl
 - step-up: `orders.require_step_up_for_payment` (a guest cannot step up: held instead);
 - hold: `orders.hold_order` (payment and fulfilment refused) and a review case opens;
 - block: `orders.cancel_order` with the reasons (a paid order cannot be cancelled: held instead).
+
+A deleted account (`accounts.AccountDeleted`) loses its device sightings and the client data of its
+decisions (`erase_account_client_data`); scores, outcomes, rule versions and reasons stay for the
+audit of past decisions.
 """
 
 from __future__ import annotations
@@ -22,10 +27,11 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from auric.core.errors import Conflict, ValidationFailed
+from auric.core.errors import Conflict, PermissionDenied, ValidationFailed
 from auric.orders import services as orders
 from auric.orders.models import Order
 from auric.orders.states import State
@@ -44,6 +50,17 @@ SCREENED_STATES = (State.PENDING_PAYMENT, State.PAID)
 class ReviewClosed(Conflict):
     code = "review_closed"
     title = "This review was already decided"
+
+
+class SignInBlocked(PermissionDenied):
+    """A sign-in without a session to end (a bearer token about to be issued) that the rules block.
+    Same problem as the middleware's answer to a blocked form or passkey sign-in."""
+
+    code = "login_blocked"
+    title = gettext_noop("This sign-in was refused")
+
+    def __init__(self) -> None:
+        super().__init__("This sign-in looks unsafe and was refused. Contact customer service if it was you.")
 
 
 @dataclass(frozen=True)
@@ -327,3 +344,85 @@ def screen_login(*, user: Any, client: ClientContext | None, now: datetime | Non
     if decision.outcome == Outcome.BLOCK and client is not None:
         client.end_session = True
     return decision
+
+
+# --- a deleted account --------------------------------------------------------------------------
+
+# Signals whose sentence says where the client was (the IP's region) or where the order went (its
+# masked address); the other signals' sentences hold counts, ages and amounts only.
+CLIENT_DETAIL_SIGNALS = frozenset({"ip_region_mismatch", "login_region_new"})
+ERASED_DETAIL = "client details erased with the account"
+ERASED_CLIENT: dict[str, str] = {**dict.fromkeys(ClientContext().stored(), ""), "erased": "with the account"}
+# The states a held order can still be in: its review is needed whoever owned it.
+REVIEWABLE_STATES = (State.PENDING_PAYMENT, State.PAID)
+
+
+@dataclass(frozen=True)
+class ErasedClientData:
+    sightings_deleted: int
+    decisions_stripped: int
+    reviews_closed: int
+    reviews_left_open: int
+
+
+def _scrub(text: str, personal: Sequence[str]) -> str:
+    for value in personal:
+        text = text.replace(value, "…")
+    return text
+
+
+def _strip_client(decision: Decision) -> bool:
+    """Replace the decision's client data, and every sentence that repeats it, by ERASED_*; keep the
+    score, outcome, rule set, each signal's code, value, threshold, weight and points, and the
+    reasons' shape. Whether anything changed (False on a second run)."""
+    client = decision.client if isinstance(decision.client, dict) else {}
+    values = {v for v in client.values() if isinstance(v, str) and v} - set(ERASED_CLIENT.values())
+    personal = sorted(values, key=len, reverse=True)  # longest first: a whole region before a part of it
+    renamed: dict[str, str] = {}  # "<label>: <old detail>" → "<label>: <new detail>"
+    signals = []
+    for signal in decision.signals or []:
+        signal = dict(signal)
+        detail = str(signal.get("detail", ""))
+        erased = ERASED_DETAIL if signal.get("signal") in CLIENT_DETAIL_SIGNALS else _scrub(detail, personal)
+        if erased != detail:
+            renamed[f"{signal.get('label', '')}: {detail}"] = f"{signal.get('label', '')}: {erased}"
+            signal["detail"] = erased
+        signals.append(signal)
+    reasons = []
+    for reason in decision.reasons or []:
+        for old, new in renamed.items():
+            if reason.startswith(old):
+                reason = new + reason[len(old) :]
+                break
+        reasons.append(_scrub(reason, personal))
+    changed = (client, signals, reasons) != (ERASED_CLIENT, decision.signals, decision.reasons)
+    decision.client, decision.signals, decision.reasons = dict(ERASED_CLIENT), signals, reasons
+    return changed
+
+
+def erase_account_client_data(*, user_id: int, now: datetime | None = None) -> ErasedClientData:
+    """Forget what the engine kept of a deleted account's clients, in one transaction: its device
+    sightings go; its decisions (sign-ins and orders) lose their client data (IP network and region,
+    device hash, user agent) and the sentences naming its regions or addresses. Score, outcome, rule
+    set, signal codes, values and points stay, so past decisions can still be audited. Open reviews
+    of orders that ended are closed; one of an order still payable or paid (which the deletion should
+    have refused) stays open for staff, with a warning logged. Running it again changes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        sightings_deleted, _ = DeviceSighting.objects.filter(user_id=user_id).delete()
+        stripped = []
+        decisions = Decision.objects.filter(Q(user_id=user_id) | Q(order__user_id=user_id)).only(
+            "pk", "client", "signals", "reasons"
+        )
+        for decision in decisions.order_by("pk").iterator(chunk_size=500):
+            if _strip_client(decision):
+                stripped.append(decision)
+        Decision.objects.bulk_update(stripped, ["client", "signals", "reasons"], batch_size=500)
+        open_cases = ReviewCase.objects.filter(order__user_id=user_id, state=ReviewCase.State.OPEN)
+        left_open = list(open_cases.filter(order__state__in=REVIEWABLE_STATES).values_list("order_id", flat=True))
+        closed = open_cases.exclude(order__state__in=REVIEWABLE_STATES).update(
+            state=ReviewCase.State.CLOSED, decided_at=now, note="The account was deleted after its order ended."
+        )
+    if left_open:
+        logger.warning("risk: account %s deleted with open reviews of orders %s; left open", user_id, left_open)
+    return ErasedClientData(sightings_deleted, len(stripped), closed, len(left_open))
