@@ -49,9 +49,13 @@ def test_a_role_not_allowed_the_purpose_is_refused_logged_and_sees_nothing(addre
     assert RevealLog.objects.get().outcome == "refused"
 
 
-def test_store_staff_may_reveal_to_hand_over_a_pickup(clerk):
+def test_store_staff_reveal_for_a_pickup_only_through_the_orders_own_store_check(clerk):
+    """The purpose alone is not enough: which order, and whose store, is checked first
+    (tests/privacy/test_pickup_contact.py)."""
     token = privacy.store("phone", PERSON["phone"])
-    assert privacy.reveal(token, "hand_over_pickup", actor=clerk) == PERSON["phone"]
+    with pytest.raises(RevealRefused):
+        privacy.reveal(token, "hand_over_pickup", actor=clerk)
+    assert RevealLog.objects.get().outcome == "refused"
 
 
 def test_customer_service_handles_tickets_but_sends_no_notifications(agent):
