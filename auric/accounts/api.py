@@ -3,7 +3,8 @@
 POST /auth/register, /auth/token (throttled: 429 with Retry-After when locked; a sign-in like the
 form's, so it is risk-screened: 403 `login_blocked`); passkeys under
 /auth/passkeys/… (register, sign in, list, remove); TOTP under /auth/totp/…; step-up under
-/auth/step-up/begin and /auth/step-up/complete (see accounts.stepup).
+/auth/step-up/begin and /auth/step-up/complete (see accounts.stepup; the SMS-code step-up of accounts
+without a second factor is in accounts.sms_api).
 """
 
 from __future__ import annotations
@@ -282,7 +283,11 @@ class StepUpBeginOut(Schema):
     binding: dict[str, str]
     expires_at: datetime
     methods: list[str] = Field(..., description='Always ["passkey", "totp"]')
-    available: list[str] = Field(..., description="The methods this account has set up")
+    available: list[str] = Field(
+        ...,
+        description='The methods this account can use for this purpose: its passkey and TOTP, or ["sms"] for an '
+        "account with neither (POST /auth/step-up/sms/send; never for a payment)",
+    )
     publicKey: dict[str, Any] = Field(  # the WebAuthn member name
         ..., description='Options for navigator.credentials.get(), userVerification "required"'
     )

@@ -152,13 +152,11 @@ def _check_throttles(*, phone_digest: str, ip_digest: str, now: datetime) -> Non
         raise SmsThrottled(gettext("Wait a minute before asking for another code."), retry_after=gap, scope="phone")
 
 
-def send_sign_in_code(*, phone: str, ip: str = "") -> CodeSent:
-    """Send a sign-in code to the number (registered or not). 422 for a malformed number, 429 when
-    throttled, 503 when the gateway refuses; otherwise the same answer for every number."""
-    number = normalise_phone(phone)
+def new_code(*, phone_digest: str, ip_digest: str, context: str = "") -> tuple[SmsCode, str, int]:
+    """A fresh code for a number (older active ones are replaced), after the throttles: (row, code,
+    lifetime in seconds). `context` binds the code's hash to something else the caller checks (a
+    step-up challenge), so the code matches only with it. Runs in its own transaction."""
     now = timezone.now()
-    phone_digest = _digest("phone", number)
-    ip_digest = _digest("ip", ip) if ip else ""
     ttl = _seconds("AURIC_SMS_CODE_SECONDS", 300)
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     salt = secrets.token_hex(8)
@@ -170,10 +168,31 @@ def send_sign_in_code(*, phone: str, ip: str = "") -> CodeSent:
         row = SmsCode.objects.create(
             phone_digest=phone_digest,
             ip_digest=ip_digest,
-            code_hash=f"{salt}${_code_hash(salt, code)}",
+            code_hash=f"{salt}${_code_hash(salt + context, code)}",
             created_at=now,
             expires_at=now + timedelta(seconds=ttl),
         )
+    return row, code, ttl
+
+
+def deliver(row: SmsCode, number: str, message: sms.SmsMessage) -> None:
+    """Send the message with a new code; a gateway refusal voids the code (503 SmsUnavailable)."""
+    try:
+        sms.send(number, message)
+    except sms.SmsError as exc:
+        SmsCode.objects.filter(pk=row.pk, state=SmsCode.State.ACTIVE).update(state=SmsCode.State.FAILED)
+        raise SmsUnavailable(gettext("The code could not be sent. Try again in a few minutes.")) from exc
+
+
+def ip_digest_of(ip: str) -> str:
+    return _digest("ip", ip) if ip else ""
+
+
+def send_sign_in_code(*, phone: str, ip: str = "") -> CodeSent:
+    """Send a sign-in code to the number (registered or not). 422 for a malformed number, 429 when
+    throttled, 503 when the gateway refuses; otherwise the same answer for every number."""
+    number = normalise_phone(phone)
+    row, code, ttl = new_code(phone_digest=_digest("phone", number), ip_digest=ip_digest_of(ip))
     minutes = max(1, ttl // 60)
     message = sms.SmsMessage(
         text=gettext("[Auric] Your sign-in code is %(code)s. It is valid for %(minutes)s minutes. Never share it.")
@@ -181,20 +200,47 @@ def send_sign_in_code(*, phone: str, ip: str = "") -> CodeSent:
         template=SIGN_IN_TEMPLATE,
         params=(code, str(minutes)),
     )
-    try:
-        sms.send(number, message)
-    except sms.SmsError as exc:
-        SmsCode.objects.filter(pk=row.pk, state=SmsCode.State.ACTIVE).update(state=SmsCode.State.FAILED)
-        raise SmsUnavailable(gettext("The code could not be sent. Try again in a few minutes.")) from exc
+    deliver(row, number, message)
     return CodeSent(expires_in=ttl, resend_after=_seconds("AURIC_SMS_RESEND_SECONDS", 60))
 
 
 # --- verifying ----------------------------------------------------------------------------------
 
 
-def _matches(row: SmsCode, code: str) -> bool:
+def _matches(row: SmsCode, code: str, context: str = "") -> bool:
     salt, _, expected = row.code_hash.partition("$")
-    return hmac.compare_digest(expected, _code_hash(salt, code))
+    return hmac.compare_digest(expected, _code_hash(salt + context, code))
+
+
+def wrong_code_message() -> str:
+    return gettext("The code is wrong or has expired. Ask for a new code.")
+
+
+def use_code(*, phone_digest: str, code: str, context: str = "") -> InvalidSmsCode | None:
+    """Use the newest active code of a number: None when `code` is it (it is used up), else the
+    refusal to raise. A wrong code counts as an attempt, so the caller runs this inside its
+    transaction and raises the refusal only after the transaction commits."""
+    cleaned = _clean_code(code)
+    now = timezone.now()
+    max_attempts = _seconds("AURIC_SMS_MAX_ATTEMPTS", 5)
+    row = (
+        SmsCode.objects.select_for_update()
+        .filter(phone_digest=phone_digest, state=SmsCode.State.ACTIVE, expires_at__gt=now)
+        .order_by("-created_at")
+        .first()
+    )
+    if row is None or row.attempts >= max_attempts:
+        return InvalidSmsCode(wrong_code_message(), attempts_left=0)
+    if not cleaned or not _matches(row, cleaned, context):
+        attempts = row.attempts + 1
+        state = SmsCode.State.EXHAUSTED if attempts >= max_attempts else SmsCode.State.ACTIVE
+        SmsCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1, state=state)
+        return InvalidSmsCode(wrong_code_message(), attempts_left=max(0, max_attempts - attempts))
+    if not SmsCode.objects.filter(pk=row.pk, state=SmsCode.State.ACTIVE).update(
+        state=SmsCode.State.USED, used_at=now, attempts=F("attempts") + 1
+    ):  # a simultaneous request used it first (the row lock makes this rare)
+        return InvalidSmsCode(wrong_code_message(), attempts_left=0)
+    return None
 
 
 def _clean_code(code: str) -> str:
@@ -226,32 +272,11 @@ def verify_sign_in_code(*, phone: str, code: str) -> SignedIn:
     without one (when `AURIC_SMS_SIGNUP`). InvalidSmsCode (400) for anything else; a wrong code
     counts as an attempt even though the call fails."""
     number = normalise_phone(phone)
-    cleaned = _clean_code(code)
-    now = timezone.now()
-    max_attempts = _seconds("AURIC_SMS_MAX_ATTEMPTS", 5)
-    wrong = gettext("The code is wrong or has expired. Ask for a new code.")
     # A refusal is raised after the block commits, so the attempt it counted is kept.
     outcome: SignedIn | DomainError
     with privacy.erased_on_error(), transaction.atomic():
-        row = (
-            SmsCode.objects.select_for_update()
-            .filter(phone_digest=_digest("phone", number), state=SmsCode.State.ACTIVE, expires_at__gt=now)
-            .order_by("-created_at")
-            .first()
-        )
-        if row is None or row.attempts >= max_attempts:
-            outcome = InvalidSmsCode(wrong, attempts_left=0)
-        elif not cleaned or not _matches(row, cleaned):
-            attempts = row.attempts + 1
-            state = SmsCode.State.EXHAUSTED if attempts >= max_attempts else SmsCode.State.ACTIVE
-            SmsCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1, state=state)
-            outcome = InvalidSmsCode(wrong, attempts_left=max(0, max_attempts - attempts))
-        elif not SmsCode.objects.filter(pk=row.pk, state=SmsCode.State.ACTIVE).update(
-            state=SmsCode.State.USED, used_at=now, attempts=F("attempts") + 1
-        ):  # a simultaneous request used it first (the row lock makes this rare)
-            outcome = InvalidSmsCode(wrong, attempts_left=0)
-        else:
-            outcome = _sign_in(number)
+        refused = use_code(phone_digest=_digest("phone", number), code=code)
+        outcome = refused if refused is not None else _sign_in(number)
     if isinstance(outcome, DomainError):
         logger.info("sms sign-in refused: %s", outcome.code)
         raise outcome

@@ -12,6 +12,11 @@ or password, or a new shipping address right before a big order needs it. The fl
 3. The client answers with a passkey assertion (the browser's fingerprint/face/PIN prompt) or a
    TOTP code — TOTP is always offered (COMPLIANCE D2) — via `complete_step_up`
    (POST /api/v1/auth/step-up/complete), which creates a `StepUpGrant` for that binding.
+   An account with neither a passkey nor an authenticator app (one that signs in by SMS code) may
+   instead step up with a one-time code sent to its phone (`accounts.sms_stepup`,
+   POST /api/v1/auth/step-up/sms/send and …/sms/complete) — never for a payment or a high-value
+   order (`SMS_FORBIDDEN_PURPOSES`, COMPLIANCE D2), and an SMS grant stops counting once the
+   account has a second factor.
 4. The protected service calls `require_step_up` again and proceeds. If the order changed in the
    meantime (number, amount, currency, payee), the binding differs and the grant does not count.
 
@@ -41,9 +46,15 @@ from auric.core.money import Money
 logger = logging.getLogger("auric.security")
 
 METHODS = ("passkey", "totp")
+SMS_METHOD = "sms"
 BEGIN_PATH = "/api/v1/auth/step-up/begin"
 COMPLETE_PATH = "/api/v1/auth/step-up/complete"
+SMS_SEND_PATH = "/api/v1/auth/step-up/sms/send"
+SMS_COMPLETE_PATH = "/api/v1/auth/step-up/sms/complete"
 PURPOSES = frozenset({"payment", "order", "change_phone", "change_password", "add_address", "account_change"})
+# COMPLIANCE D2: paying (and placing) a high-value order needs a passkey with user verification or
+# TOTP; an SMS code proves only that someone holds the SIM, so it never steps up for these.
+SMS_FORBIDDEN_PURPOSES = frozenset({"payment", "order"})
 MAX_BINDING_KEYS = 12
 MAX_BINDING_KEY = 40
 MAX_BINDING_VALUE = 200
@@ -156,6 +167,25 @@ def available_methods(user: User) -> tuple[str, ...]:
     return tuple(methods)
 
 
+def sms_step_up_allowed(*, user: User, purpose: str) -> bool:
+    """True when this account may step up for this purpose with a code sent to its phone: it has a
+    sign-in phone, neither a passkey nor an authenticator app, and the purpose is not a payment."""
+    return (
+        purpose in PURPOSES
+        and purpose not in SMS_FORBIDDEN_PURPOSES
+        and user.is_active
+        and bool(user.phone_token)
+        and not available_methods(user)
+    )
+
+
+def methods_for(user: User, purpose: str) -> tuple[str, ...]:
+    """The methods this user can step up with for this purpose: their second factors, else SMS."""
+    if sms_step_up_allowed(user=user, purpose=purpose):
+        return (SMS_METHOD,)
+    return available_methods(user)
+
+
 def begin_step_up(*, user: User, purpose: str, binding: dict[str, Any]) -> StepUpChallenge:
     purpose = _check_purpose(purpose)
     canonical = canonical_binding(binding)
@@ -173,7 +203,7 @@ def begin_step_up(*, user: User, purpose: str, binding: dict[str, Any]) -> StepU
         binding=canonical,
         expires_at=row.expires_at,
         options=passkeys.request_options(row=row, user=user),
-        available=available_methods(user),
+        available=methods_for(user, purpose),
     )
 
 
@@ -205,18 +235,7 @@ def complete_step_up(
         except DomainError as exc:
             failure = exc
         else:
-            now = timezone.now()
-            grant = StepUpGrant.objects.create(
-                user=user,
-                purpose=row.step_up_purpose,
-                binding=row.binding,
-                binding_digest=row.binding_digest,
-                method=method,
-                credential=credential,
-                challenge=row,
-                granted_at=now,
-                expires_at=now + timedelta(minutes=int(settings.AURIC_STEP_UP_GRANT_MINUTES)),
-            )
+            grant = grant_for(user=user, row=row, method=method, credential=credential)
     if failure is not None:
         logger.warning("step-up refused for user %s (%s): %s", user.pk, row.step_up_purpose, failure.detail)
         if isinstance(failure, passkeys.PasskeyRejected):
@@ -226,6 +245,24 @@ def complete_step_up(
     return grant
 
 
+def grant_for(
+    *, user: User, row: AuthChallenge, method: str, credential: PasskeyCredential | None = None
+) -> StepUpGrant:
+    """The grant an answered challenge earns: its purpose and binding, fresh for a few minutes."""
+    now = timezone.now()
+    return StepUpGrant.objects.create(
+        user=user,
+        purpose=row.step_up_purpose,
+        binding=row.binding,
+        binding_digest=row.binding_digest,
+        method=method,
+        credential=credential,
+        challenge=row,
+        granted_at=now,
+        expires_at=now + timedelta(minutes=int(settings.AURIC_STEP_UP_GRANT_MINUTES)),
+    )
+
+
 def step_up_with_totp(*, user: User, purpose: str, binding: dict[str, Any], code: str) -> StepUpGrant:
     """The no-JavaScript path of a page form: begin and complete a step-up with an authenticator code."""
     challenge = begin_step_up(user=user, purpose=purpose, binding=binding)
@@ -233,14 +270,15 @@ def step_up_with_totp(*, user: User, purpose: str, binding: dict[str, Any], code
 
 
 def fresh_grant(*, user: User, purpose: str, binding: dict[str, Any]) -> StepUpGrant | None:
+    """The newest unexpired grant for exactly this purpose and binding. An SMS grant counts only
+    while SMS is allowed for it: not for a payment, and not once the account has a second factor."""
     canonical = canonical_binding(binding)
-    return (
-        StepUpGrant.objects.filter(
-            user=user, purpose=purpose, binding_digest=binding_digest(canonical), expires_at__gt=timezone.now()
-        )
-        .order_by("-granted_at")
-        .first()
+    grants = StepUpGrant.objects.filter(
+        user=user, purpose=purpose, binding_digest=binding_digest(canonical), expires_at__gt=timezone.now()
     )
+    if not sms_step_up_allowed(user=user, purpose=purpose):
+        grants = grants.exclude(method=SMS_METHOD)
+    return grants.order_by("-granted_at").first()
 
 
 def require_step_up(*, user: User, purpose: str, binding: dict[str, Any]) -> StepUpGrant:
@@ -250,14 +288,25 @@ def require_step_up(*, user: User, purpose: str, binding: dict[str, Any]) -> Ste
     grant = fresh_grant(user=user, purpose=purpose, binding=canonical)
     if grant is not None:
         return grant
+    how: dict[str, Any] = {
+        "begin": {"method": "POST", "href": BEGIN_PATH, "body": {"purpose": purpose, "binding": canonical}},
+        "complete": {"method": "POST", "href": COMPLETE_PATH},
+    }
+    detail = "Confirm this with your passkey (fingerprint, face or device PIN) or a code from your authenticator app."
+    if sms_step_up_allowed(user=user, purpose=purpose):
+        detail = f"Confirm this with a one-time code we send by text message to {user.phone_masked}."
+        how["sms"] = {
+            "phone": user.phone_masked,
+            "send": {"method": "POST", "href": SMS_SEND_PATH, "body": {"purpose": purpose, "binding": canonical}},
+            "complete": {"method": "POST", "href": SMS_COMPLETE_PATH},
+        }
     raise StepUpRequired(
-        "Confirm this with your passkey (fingerprint, face or device PIN) or a code from your authenticator app.",
+        detail,
         purpose=purpose,
         binding=canonical,
         methods=list(METHODS),
-        available=list(available_methods(user)),
-        begin={"method": "POST", "href": BEGIN_PATH, "body": {"purpose": purpose, "binding": canonical}},
-        complete={"method": "POST", "href": COMPLETE_PATH},
+        available=list(methods_for(user, purpose)),
+        **how,
     )
 
 

@@ -53,7 +53,7 @@ class DeleteIn(Schema):
     password: str = Field(
         "",
         max_length=128,
-        description="The current password; or step up first (purpose account_change) when the account has none",
+        description="The current password (an account without a usable password sends none and steps up instead)",
     )
 
 
@@ -118,10 +118,13 @@ def export(request: HttpRequest) -> HttpResponse:
 @router.post("/account/delete", auth=API_AUTH, response={201: ReceiptOut, **WRITE_ERRORS, **errors(429)},
              summary="Delete my account",
              description="Erases my personal data and closes the account; orders stay for tax law without it. "
-             "Confirm with the current password, or step up first (purpose `account_change`, binding "
-             "`{account, change: delete_account}`) and send no password: 400 `wrong_password`, "
-             "403 `step_up_required`, 409 `orders_in_flight` while an order or a return is open "
-             "(finish or cancel it first); 429 `login_locked` after too many wrong passwords.")  # fmt: skip
+             "Confirm with the current password; an account with a passkey or an authenticator app also "
+             "steps up first (purpose `account_change`, binding `{account, change: delete_account}`). An "
+             "account without a usable password only steps up: with its passkey or app, or — with neither — "
+             "with a code sent to its phone (POST /auth/step-up/sms/send, then …/sms/complete). "
+             "400 `password_required` or `wrong_password`, 403 `step_up_required` (with `available` methods "
+             "and how: `begin`/`complete`, or `sms`), 409 `orders_in_flight` while an order or a return is "
+             "open (finish or cancel it first); 429 `login_locked` after too many wrong passwords.")  # fmt: skip
 def delete(request: HttpRequest, payload: DeleteIn) -> Status:
     user = request.auth  # type: ignore[attr-defined]
     receipt = rights.delete_account(user=user, password=payload.password, ip=lockout.client_ip(request))

@@ -5,9 +5,14 @@ their history, orders with their lines, the personal values behind them (reveale
 `show_owner`, so the reveal itself is logged), second factors (names and dates, never keys), API
 tokens (prefixes only) and who read the shopper's data.
 
-**Deletion** needs the current password (wrong ones count towards the sign-in lockout) or a fresh
-step-up (purpose `account_change`), and is refused while an order is in flight (unpaid, paid but
-not yet delivered or picked up, or with an open return): the shopper finishes or cancels it first.
+**Deletion** is confirmed as a password change is (`accounts.password`): the current password
+(wrong ones count towards the sign-in lockout), and — when the account has a second factor (a
+passkey or an authenticator app) — also a fresh step-up bound to the deletion (purpose
+`account_change`, `deletion_binding`). An account without a usable password confirms with a step-up
+alone: its passkey or app, or, with neither (an account that signs in by SMS code), a one-time code
+sent to its phone (`accounts.sms_stepup`). `confirmation_needed` says which, for the page and the API.
+Deletion is refused while an order is in flight (unpaid, paid but not yet delivered or picked up, or
+with an open return): the shopper finishes or cancels it first.
 
 The vault is another database, so there is no transaction spanning both. The steps are ordered so
 that a failure after step 1 leaves nothing personal readable, and every step can run again
@@ -83,6 +88,12 @@ class WrongPassword(DomainError):
     status = 400
     code = "wrong_password"
     title = "The current password is wrong"
+
+
+class PasswordRequired(DomainError):
+    status = 400
+    code = "password_required"
+    title = "Enter your current password"
 
 
 class OrdersInFlight(Conflict):
@@ -258,17 +269,52 @@ def deletion_binding(user: User) -> dict[str, str]:
     return stepup.canonical_binding({"account": user.pk, "change": "delete_account"})
 
 
-def _confirm(user: User, password: str, ip: str) -> str:
-    """How the shopper proved it is them: the current password, or a fresh step-up for deletion.
-    Wrong passwords count as failed sign-ins, so this form cannot be used to guess one."""
-    if password and user.has_usable_password():
-        lockout.check(username=user.get_username(), ip=ip)
-        if not user.check_password(password):
-            lockout.record_failure(username=user.get_username(), ip=ip)
-            raise WrongPassword("The password is wrong. Nothing was deleted.", errors={"password": ["wrong"]})
-        return "password"
-    stepup.require_step_up(user=user, purpose=DELETE_PURPOSE, binding=deletion_binding(user))
-    return "step_up"
+class Confirmation(models.TextChoices):
+    """How a deletion is confirmed (`confirmation_needed`); the receipt's `confirmed_by` (≤ 10 characters)."""
+
+    PASSWORD = "password", "the current password (no second factor)"
+    PASSWORD_AND_STEP_UP = "pw+step_up", "the current password and a passkey or TOTP step-up"
+    STEP_UP = "step_up", "a passkey or TOTP step-up (no usable password)"
+    SMS = "sms", "a code sent to the account's phone (no password, no second factor)"
+    NONE = "none", "no way yet: set up a passkey or an authenticator app first"
+
+
+def confirmation_needed(user: User) -> Confirmation:
+    """How this account confirms its deletion (see the module doc)."""
+    second_factor = bool(stepup.available_methods(user))
+    if user.has_usable_password():
+        return Confirmation.PASSWORD_AND_STEP_UP if second_factor else Confirmation.PASSWORD
+    if second_factor:
+        return Confirmation.STEP_UP
+    return Confirmation.SMS if stepup.sms_step_up_allowed(user=user, purpose=DELETE_PURPOSE) else Confirmation.NONE
+
+
+def _check_password(user: User, password: str, ip: str) -> None:
+    """Wrong passwords count as failed sign-ins, so this form cannot be used to guess one."""
+    lockout.check(username=user.get_username(), ip=ip)
+    if not password:
+        raise PasswordRequired(
+            "Enter your current password to delete your account. Nothing was deleted.",
+            errors={"password": ["required"]},
+        )
+    if not user.check_password(password):
+        lockout.record_failure(username=user.get_username(), ip=ip)
+        raise WrongPassword("The password is wrong. Nothing was deleted.", errors={"password": ["wrong"]})
+
+
+def _confirm(user: User, password: str, ip: str) -> tuple[Confirmation, str]:
+    """How the shopper proved it is them: (`confirmation_needed`, the step-up method or "").
+    Raises what is missing: the password (400), the step-up (403 step_up_required, saying how)."""
+    needed = confirmation_needed(user)
+    if needed in (Confirmation.PASSWORD, Confirmation.PASSWORD_AND_STEP_UP):
+        _check_password(user, password, ip)
+        if needed == Confirmation.PASSWORD:
+            return needed, ""
+    # A grant by SMS counts only while the account has no second factor (stepup.fresh_grant).
+    grant = stepup.require_step_up(user=user, purpose=DELETE_PURPOSE, binding=deletion_binding(user))
+    if needed != Confirmation.PASSWORD_AND_STEP_UP:
+        needed = Confirmation.SMS if grant.method == stepup.SMS_METHOD else Confirmation.STEP_UP
+    return needed, grant.method
 
 
 def orders_in_flight(user: User) -> tuple[list[str], list[str]]:
@@ -358,7 +404,7 @@ def delete_account(*, user: User, password: str = "", ip: str = "") -> DeletionR
         return existing
     if not user.is_active:
         raise NotFound("No such account")
-    confirmed_by = _confirm(user, password, ip)
+    confirmed_by, step_up_method = _confirm(user, password, ip)
     _check_nothing_in_flight(user)
 
     # 1. the vault, first (its own database; see the module doc)
@@ -385,7 +431,7 @@ def delete_account(*, user: User, password: str = "", ip: str = "") -> DeletionR
         for kind, state in consents.current(locked).items():
             if state.granted and not state.is_default:
                 Consent.objects.create(user=locked, kind=kind, granted=False, channel=Consent.Channel.SYSTEM)
-        details: dict[str, Any] = {}
+        details: dict[str, Any] = {"step_up_method": step_up_method} if step_up_method else {}
         for why in ("aml", "tax"):
             if kept := sorted(tokens[t] for t, reason in retained.items() if reason == why and t in tokens):
                 details[f"retained_for_{why}"] = kept

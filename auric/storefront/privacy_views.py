@@ -3,8 +3,10 @@ a readable copy of all my data, and deleting my account (D3).
 
 Thin: `auric.privacy.consents` and `auric.privacy.rights` decide; every page shows the signed-in
 shopper's own data only, and every change is a CSRF-protected POST on their own account. Deleting
-is confirmed with the current password, or — for an account without one — a step-up (passkey in
-the browser via storefront/passkey.js, or a code from the authenticator app), as on the password page.
+is confirmed as `rights.confirmation_needed` says: the current password, after a step-up (passkey in
+the browser via storefront/passkey.js, or a code from the authenticator app) when the account has
+a second factor, as on the password page; an account without a password steps up alone — with a
+one-time code sent to its phone when it has no second factor either (`accounts.sms_stepup`).
 """
 
 from __future__ import annotations
@@ -22,14 +24,16 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from auric.accounts import lockout, stepup
+from auric.accounts import lockout, sms_login, sms_stepup, stepup
 from auric.accounts.models import User
-from auric.core.errors import ValidationFailed
+from auric.core.errors import DomainError, ValidationFailed
 from auric.privacy import consents, rights
 from auric.privacy.models import Purpose
 from auric.storefront.account_views import ROLE_LABELS, VALUE_LABELS
 
 CODE_MAX_CHARS = 8
+# The step-up challenge the last SMS code for deleting the account was sent for.
+SMS_CHALLENGE_KEY = "auric_delete_sms_challenge"
 
 CONSENT_LABELS: dict[str, Any] = {
     consents.Kind.LOCATION: gettext_lazy("Location"),
@@ -160,6 +164,7 @@ def _delete_page(
     request: HttpRequest, *, status: int = 200, required: stepup.StepUpRequired | None = None
 ) -> HttpResponse:
     user = _user(request)
+    needed = rights.confirmation_needed(user)
     open_orders, open_returns = rights.orders_in_flight(user)
     context: dict[str, Any] = {
         "next_action": _delete_url(),
@@ -167,17 +172,23 @@ def _delete_page(
         "open_returns": open_returns,
         "has_password": user.has_usable_password(),
     }
-    if required is None and not user.has_usable_password():
+    if required is None and needed != rights.Confirmation.PASSWORD:
         try:
             stepup.require_step_up(user=user, purpose=rights.DELETE_PURPOSE, binding=rights.deletion_binding(user))
         except stepup.StepUpRequired as exc:
             required = exc
-    if required is not None:  # confirm first; the delete button comes once the step-up is fresh
+    if required is not None:  # confirm first; the delete button (and password) come once the step-up is fresh
         context |= stepup.step_up_context(required)
-        context["step_up_reason"] = _(
-            "Deleting your account needs a confirmation with your passkey (fingerprint, face or device PIN) "
-            "or a code from your authenticator app."
-        )
+        if stepup.SMS_METHOD in required.extra.get("available", ()):
+            context["sms_step_up"] = {"phone": user.phone_masked, "sent": bool(request.session.get(SMS_CHALLENGE_KEY))}
+            context["step_up_reason"] = _(
+                "Deleting your account needs a one-time code that we send by text message to %(phone)s."
+            ) % {"phone": user.phone_masked}
+        else:
+            context["step_up_reason"] = _(
+                "Deleting your account needs a confirmation with your passkey (fingerprint, face or device PIN) "
+                "or a code from your authenticator app."
+            )
     return render(request, "storefront/account_privacy_delete.html", context, status=status)
 
 
@@ -194,10 +205,44 @@ def _step_up_by_code(request: HttpRequest, user: User) -> HttpResponse:
     return HttpResponseRedirect(_delete_url())
 
 
+def _send_sms_code(request: HttpRequest, user: User) -> HttpResponse:
+    """Text a step-up code for the deletion to the account's phone (accounts without a second factor)."""
+    try:
+        sent = sms_stepup.send_step_up_code(
+            user=user,
+            purpose=rights.DELETE_PURPOSE,
+            binding=rights.deletion_binding(user),
+            ip=lockout.client_ip(request),
+        )
+    except (sms_login.SmsThrottled, sms_login.SmsUnavailable, sms_stepup.SmsStepUpNotAllowed) as refused:
+        messages.error(request, refused.detail)
+    else:
+        request.session[SMS_CHALLENGE_KEY] = sent.challenge_id
+        messages.success(
+            request,
+            _("We sent a code to %(phone)s. It is valid for %(minutes)s minutes.")
+            % {"phone": sent.phone_masked, "minutes": max(1, sent.expires_in // 60)},
+        )
+    return HttpResponseRedirect(_delete_url())
+
+
+def _step_up_by_sms(request: HttpRequest, user: User) -> HttpResponse:
+    """The step-up with the code texted by `_send_sms_code`."""
+    code = "".join(request.POST.get("sms_code", "").split())[:CODE_MAX_CHARS]
+    try:
+        sms_stepup.complete_step_up_by_sms(user=user, challenge_id=request.session.get(SMS_CHALLENGE_KEY), code=code)
+    except DomainError as refused:
+        messages.error(request, _("The confirmation was not accepted: %(reason)s") % {"reason": refused.detail})
+    else:
+        request.session.pop(SMS_CHALLENGE_KEY, None)
+    return HttpResponseRedirect(_delete_url())
+
+
 @login_required
 def account_delete(request: HttpRequest) -> HttpResponse:
-    """GET: what deletion does, open orders that stop it, and the confirmation (password or step-up).
-    POST with a code: the step-up. POST otherwise: the deletion; the receipt page signs out."""
+    """GET: what deletion does, open orders that stop it, and the confirmation (step-up, password).
+    POST with a code: the step-up (`send_sms_code` first texts one). POST otherwise: the deletion;
+    the receipt page signs out."""
     user = _user(request)
     if request.method == "GET":
         return _delete_page(request)
@@ -205,12 +250,19 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     if "totp_code" in request.POST:
         return _step_up_by_code(request, user)
+    if "send_sms_code" in request.POST:
+        return _send_sms_code(request, user)
+    if "sms_code" in request.POST:
+        return _step_up_by_sms(request, user)
     try:
         receipt = rights.delete_account(
             user=user, password=request.POST.get("password", "")[:128], ip=lockout.client_ip(request)
         )
     except rights.WrongPassword:
         messages.error(request, _("The password is wrong. Nothing was deleted."))
+        return _delete_page(request, status=400)
+    except rights.PasswordRequired:
+        messages.error(request, _("Enter your current password. Nothing was deleted."))
         return _delete_page(request, status=400)
     except lockout.LoginLocked:
         messages.error(request, _("Too many wrong passwords. Try again later."))

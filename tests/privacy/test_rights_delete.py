@@ -230,7 +230,7 @@ def test_d3_a_step_up_for_another_change_does_not_delete_the_account(member):
     )
 
     with pytest.raises(stepup.StepUpRequired):
-        rights.delete_account(user=member)
+        rights.delete_account(user=member, password=PASSWORD)
 
     assert User.objects.get(pk=member.pk).is_active
 
