@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
+from typing import Any
 
-from django.db import models, transaction
+from django.db import connections, models, transaction
 
 
 def column(model: type[models.Model], field: str) -> str:
@@ -15,6 +17,52 @@ def column(model: type[models.Model], field: str) -> str:
     return str(name)
 
 
+def _insert_fields(meta: Any) -> list[models.Field]:
+    # An auto-increment key is the database's to assign; every other concrete column is written.
+    return [
+        f for f in meta.concrete_fields if not (f.primary_key and isinstance(f, models.AutoField | models.BigAutoField))
+    ]
+
+
+def insert_all(groups: Sequence[Sequence[models.Model]], *, using: str) -> None:
+    """Insert new rows of several tables at once, atomically: on PostgreSQL as ONE statement (the
+    tables chained as data-modifying common table expressions, so one round trip and no BEGIN or
+    COMMIT of its own), elsewhere as one bulk insert per table inside a transaction. Rows must carry
+    their own primary keys when other rows of the same call refer to them (the database assigns
+    auto-increment keys, which are not read back). Empty groups are skipped."""
+    groups = [group for group in groups if group]
+    if not groups:
+        return
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        with transaction.atomic(using=using):
+            for group in groups:
+                type(group[0])._default_manager.using(using).bulk_create(group)
+        return
+    quote = connection.ops.quote_name
+    statements: list[str] = []
+    params: list[Any] = []
+    for group in groups:
+        meta = group[0]._meta
+        fields = _insert_fields(meta)
+        rows = ", ".join("(" + ", ".join(["%s"] * len(fields)) + ")" for _ in group)
+        columns = ", ".join(quote(str(f.column)) for f in fields)
+        statements.append(f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {rows}")  # nosec B608 # noqa: S608
+        for instance in group:
+            params.extend(f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields)
+    *first, last = statements
+    chained = ", ".join(f"i{number} AS ({statement})" for number, statement in enumerate(first))
+    sql = f"WITH {chained} {last}" if first else last
+    # Alone, the statement is its own transaction; inside one, a savepoint keeps a refusal from
+    # aborting the caller's transaction (as bulk_create inside atomic() would).
+    savepoint = transaction.atomic(using=using) if connection.in_atomic_block else nullcontext()
+    with savepoint, connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    for group in groups:
+        for instance in group:
+            instance._state.adding, instance._state.db = False, using
+
+
 def insert_unless_present(instance: models.Model, *, unique: Sequence[str]) -> bool:
     """INSERT … ON CONFLICT (unique) DO NOTHING RETURNING pk: True (and the pk set) when this call
     inserted the row, False when a row with the same unique values exists. On PostgreSQL a conflicting
@@ -23,9 +71,7 @@ def insert_unless_present(instance: models.Model, *, unique: Sequence[str]) -> b
     meta = instance._meta
     connection = transaction.get_connection()
     quote = connection.ops.quote_name
-    fields = [
-        f for f in meta.concrete_fields if not (f.primary_key and isinstance(f, models.AutoField | models.BigAutoField))
-    ]
+    fields = _insert_fields(meta)
     values = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
     columns = ", ".join(quote(f.column) for f in fields)
     conflict = ", ".join(quote(column(type(instance), name)) for name in unique)
