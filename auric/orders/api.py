@@ -102,7 +102,7 @@ class OrderDetail(Schema):
 
 
 def order_detail(order: Order) -> OrderDetail:
-    lines = list(order.lines.select_related("reservation").all())
+    lines = list(order.lines.all())  # prefetched with their reservations
     pickup = order.pickup_location
     transfer_days = settings.AURIC_PICKUP_TRANSFER_DAYS
     return OrderDetail(
@@ -213,6 +213,7 @@ def own_order(user: Any, number: str) -> Order:
         own_orders(user)
         .select_related("pickup_location")
         .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("reservation")),
             Prefetch("discounts", queryset=OrderDiscount.objects.order_by("id")),
             Prefetch("transitions", queryset=OrderTransition.objects.order_by("at", "id")),
         )

@@ -6,6 +6,8 @@ forms. Lines snapshot the price breakdown at the time of sale.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -28,10 +30,10 @@ class Order(models.Model):
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING_PAYMENT, db_index=True)
     currency = models.CharField(max_length=3, default="CNY")
     subtotal = money_field()
-    discount_total = money_field(default=0)
-    shipping_total = money_field(default=0)
+    discount_total = money_field(default=Decimal("0.00"))
+    shipping_total = money_field(default=Decimal("0.00"))
     total = money_field()
-    refunded_total = money_field(default=0)
+    refunded_total = money_field(default=Decimal("0.00"))
     delivery_method = models.CharField(max_length=10, choices=Delivery.choices)
     pickup_location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     address_token = models.CharField(max_length=40, blank=True)
@@ -96,12 +98,12 @@ class OrderLine(models.Model):
     quantity = models.PositiveIntegerField(default=1)
     unit_price = money_field()
     list_price = money_field(null=True, blank=True)
-    discount = money_field(default=0)
+    discount = money_field(default=Decimal("0.00"))
     line_total = money_field()
     # The breakdown at the time of sale, for the invoice and later disputes.
     breakdown = models.JSONField(default=dict, blank=True)
     is_customised = models.BooleanField(default=False)
-    refunded_amount = money_field(default=0)
+    refunded_amount = money_field(default=Decimal("0.00"))
 
     class Meta:
         ordering = ["order", "id"]

@@ -3,7 +3,9 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from auric.inventory.services import reserve_piece
 from tests.checkout.conftest import ADDRESS, make_coupon, stocked_piece
@@ -111,6 +113,21 @@ def test_checkout_shows_each_discount_line_and_the_price_to_pay(client, store):
     ).json()
     assert order["discounts"] == [{"code": "MAN", "label": "满300减30", "amount": "30.00"}]
     assert (order["subtotal"], order["shipping_total"], order["total"]) == ("300.00", "15.00", "285.00")
+
+
+def test_the_checkout_answer_is_the_order_as_read_back_without_reading_back_what_it_wrote(client, store):
+    auth = token_for(client)
+    make_coupon(code="MAN", label="满300减30", kind="threshold", amount_off=Decimal("30"), min_spend=Decimal("300"))
+    post(client, "/api/v1/cart/items", {"piece_id": stocked_piece(store, fixed_price="300.00").pk}, **auth)
+    body = {"delivery": {"method": "ship", "address": ADDRESS}, "coupon": "man"}
+    with CaptureQueriesContext(connection) as statements:
+        placed = post(client, "/api/v1/checkout", body, **auth)
+    assert placed.status_code == 201
+    read_back = client.get(f"/api/v1/orders/{placed.json()['number']}", **auth).json()
+    assert placed.json() == read_back and read_back["discounts"] and read_back["timeline"]
+    children = ("orders_orderline", "orders_orderdiscount", "orders_ordertransition")
+    reads = [q["sql"] for q in statements.captured_queries if q["sql"].startswith("SELECT")]
+    assert not [sql for sql in reads if any(f'FROM "{table}"' in sql for table in children)]
 
 
 def test_customised_pieces_without_confirmation_answer_422(client, store):
