@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from auric.core.cache import PAGE_EVENT_PREFIXES, bump_after_commit
 from auric.core.models import HandlerRun, OutboxEvent
+from auric.core.transactions import service_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +106,8 @@ def _deliver(event: OutboxEvent) -> bool:
 
 def _run_handler(event: OutboxEvent, key: str, func: Handler) -> bool:
     try:
-        with transaction.atomic():
+        # The handler's services join this transaction (ADR 0011): a failure rolls all of it back.
+        with service_transaction():
             run, done = _claim_run(event, key)
             if done:
                 return True
