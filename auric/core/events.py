@@ -2,7 +2,7 @@
 
 `publish()` writes the event in the caller's transaction, so an event exists if and only if the
 change it describes was committed. After commit the dispatcher delivers it to every registered
-handler at least once; a handler's own writes and the record that it ran commit together, which
+handler at least once — during a web request, once its response has been sent; a handler's own writes and the record that it ran commit together, which
 makes redelivery harmless. Failures are retried with backoff and kept for operators to see;
 `manage.py drain_outbox` delivers whatever is still pending (after a crash, or in production when
 workers run it on a schedule).
@@ -14,13 +14,16 @@ import logging
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Mapping
+from contextvars import Context, ContextVar, copy_context
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.core.signals import request_finished, request_started
 from django.db import transaction
+from django.dispatch import receiver
 from django.utils import timezone
 
 from auric.core.cache import PAGE_EVENT_PREFIXES, bump_after_commit
@@ -70,8 +73,39 @@ def publish(name: str, payload: Mapping[str, Any], *, aggregate: str = "") -> Ou
         # Cached storefront fragments built before this change are retired at commit.
         bump_after_commit()
     if handlers and settings.AURIC_DISPATCH_EVENTS_ON_COMMIT:
-        transaction.on_commit(lambda: _deliver(event), robust=True)
+        transaction.on_commit(lambda: _deliver_now_or_after_response(event), robust=True)
     return event
+
+
+# Events committed while a web request is served wait here until its response has been sent
+# (request_finished): the shopper does not wait for e-mails and screening (ADR 0013).
+_after_response: ContextVar[list[tuple[OutboxEvent, Context]] | None] = ContextVar(
+    "auric_events_after_response", default=None
+)
+
+
+def _deliver_now_or_after_response(event: OutboxEvent) -> None:
+    pending = _after_response.get()
+    if pending is None:
+        _deliver(event)
+    else:
+        # The request's context travels with the event: handlers see its client (IP, device).
+        pending.append((event, copy_context()))
+
+
+@receiver(request_started, dispatch_uid="auric.events.request_started")
+def _hold_deliveries_for_the_response(**kwargs: Any) -> None:
+    _after_response.set([])
+
+
+@receiver(request_finished, dispatch_uid="auric.events.request_finished")
+def _deliver_after_the_response(**kwargs: Any) -> None:
+    pending, _ = _after_response.get(), _after_response.set(None)
+    for event, context in pending or []:
+        try:
+            context.run(_deliver, event)
+        except Exception:  # a delivery failure must not hide the others; the outbox retries it
+            logger.exception("Delivering event %s after the response failed", event.pk)
 
 
 def _backoff(attempts: int) -> timedelta:

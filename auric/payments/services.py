@@ -75,6 +75,7 @@ def start_payment(*, order: Order, provider: str, actor: Any = None) -> Payment:
     channel = get_provider(provider)
     with service_transaction():
         locked = Order.objects.select_for_update().get(pk=order.pk)
+        locked = order_services.run_checks_before_payment(order=locked)  # risk screens it if not yet done
         if locked.state != State.PENDING_PAYMENT:
             raise OrderNotPayable(f"Order {locked.number} is {locked.state}, not pending_payment")
         order_services.refuse_if_held(order=locked, action="paid")  # 409 order_held while under review

@@ -36,7 +36,7 @@ from auric.core.transactions import service_transaction
 from auric.orders import services as orders
 from auric.orders.models import Order
 from auric.orders.states import State
-from auric.risk import scoring, selectors
+from auric.risk import context, scoring, selectors
 from auric.risk.context import ClientContext
 from auric.risk.models import Decision, DeviceSighting, Outcome, ReviewCase, Rule, RuleSet, Subject
 
@@ -203,15 +203,17 @@ def screen_order(
 ) -> Decision | None:
     """Score a placed order and act on the outcome (see the module docstring), in one transaction.
 
-    Idempotent per source event: a redelivered event returns the first decision. An order that was
-    cancelled (or went further than paid) meanwhile is not screened: None."""
+    Once per order: a redelivered event, or the payment start that screened it first
+    (`screen_before_payment`), gets the first decision. An order that was cancelled (or went further
+    than paid) meanwhile is not screened: None."""
     now = now or timezone.now()
-    if source_event is not None and (done := Decision.objects.filter(source_event=source_event).first()):
-        return done
     with service_transaction():
         order = Order.objects.select_related("user").select_for_update(of=("self",)).filter(pk=order_id).first()
         if order is None or order.state not in SCREENED_STATES:
             return None
+        # Under the order's lock: screened by the event, or by a payment that came first, not both.
+        if done := Decision.objects.filter(order=order, subject=Subject.ORDER).first():
+            return done
         rule_set, terms = _active_terms()
         reads = selectors.OrderReads.of(order, client)
         score = scoring.evaluate(
@@ -248,6 +250,16 @@ def screen_order(
         _act_on_order(order, decision, now)
     logger.info("risk: order %s scored %s → %s", order.number, decision.score, decision.outcome)
     return decision
+
+
+@orders.check_before_payment
+def screen_before_payment(order: Order) -> bool:
+    """A payment never starts before its order was screened: when the OrderPlaced event has not been
+    handled yet (it is delivered after the checkout's response, or by a worker), the payment start
+    screens the order itself, with its own client. True when it screened (the order may have changed)."""
+    if Decision.objects.filter(order=order, subject=Subject.ORDER).exists():
+        return False
+    return screen_order(order_id=order.pk, client=context.current()) is not None
 
 
 def _summary(decision: Decision) -> str:

@@ -119,3 +119,34 @@ def test_gives_up_after_max_attempts(settings):
         assert events.drain_outbox(now=event.next_attempt_at).delivered == 0
     finally:
         events.unregister("test.Broken", broken)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_committed_during_a_request_are_delivered_once_its_response_is_sent(recording_handler):
+    from contextvars import ContextVar
+
+    from django.core.signals import request_finished, request_started
+
+    client_of_the_request: ContextVar[str] = ContextVar("client_of_the_request", default="none")
+    clients: list[str] = []
+
+    def note_client(event: OutboxEvent) -> None:
+        clients.append(client_of_the_request.get())
+
+    events.handles("test.Happened")(note_client)
+    try:
+        request_started.send(sender=None)
+        client_of_the_request.set("shopper's phone")
+        with transaction.atomic():
+            events.publish("test.Happened", {"n": 7})
+        assert seen == [] and OutboxEvent.objects.get().dispatched_at is None  # the shopper is not kept waiting
+        client_of_the_request.set("another")
+        request_finished.send(sender=None)
+        # delivered, in the request's context as it was at commit
+        assert seen == [7] and clients == ["shopper's phone"]
+        assert OutboxEvent.objects.get().dispatched_at is not None
+        with transaction.atomic():  # outside a request: right after commit
+            events.publish("test.Happened", {"n": 8})
+        assert seen == [7, 8]
+    finally:
+        events.unregister("test.Happened", note_client)

@@ -24,6 +24,8 @@ from auric.orders.models import Order
 from auric.orders.services import new_order_number
 from auric.payments.models import Payment
 from auric.payments.providers import sandbox
+from auric.risk.models import Decision, Outcome, Subject
+from auric.risk.services import active_rule_set
 from tests.factories import UserFactory
 
 
@@ -80,7 +82,10 @@ def cashier(db) -> Caller:
     return make_caller("cashier", permissions=("payments.add_refund",), is_staff=True)
 
 
-def make_order(user: User, total: str = "12800.00", **fields) -> Order:
+def make_order(user: User, total: str = "12800.00", *, screened: bool = True, **fields) -> Order:
+    """An order written directly. `screened`: as if the risk engine let it through at placement, so
+    that paying it tests the payment rules alone (an unscreened order is screened when its payment
+    starts, tests/risk/test_screened_before_payment.py)."""
     defaults = {
         "number": new_order_number(),
         "user": user,
@@ -89,7 +94,20 @@ def make_order(user: User, total: str = "12800.00", **fields) -> Order:
         "delivery_method": Order.Delivery.PICKUP,
         "pay_by": timezone.now() + timedelta(minutes=30),
     }
-    return Order.objects.create(**{**defaults, **fields})
+    order = Order.objects.create(**{**defaults, **fields})
+    if screened:
+        Decision.objects.create(
+            subject=Subject.ORDER,
+            order=order,
+            user=user,
+            rule_set=active_rule_set(),
+            score=0,
+            outcome=Outcome.ALLOW,
+            reasons=["Screened at placement (test)."],
+            amount=order.total,
+            currency=order.currency,
+        )
+    return order
 
 
 @pytest.fixture
