@@ -132,12 +132,14 @@ class AuthChallenge(models.Model):
 
 
 class StepUpGrant(models.Model):
-    """Proof that the user re-authenticated (passkey with user verification, or TOTP) for one
-    purpose and one exact binding, valid until `expires_at`."""
+    """Proof that the user re-authenticated (passkey with user verification, TOTP, or — for an account
+    with neither, see `accounts.sms_stepup` — an SMS code) for one purpose and one exact binding,
+    valid until `expires_at`."""
 
     class Method(models.TextChoices):
         PASSKEY = "passkey", "passkey"
         TOTP = "totp", "TOTP code"
+        SMS = "sms", "SMS code"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="step_up_grants")
     purpose = models.CharField(max_length=40)

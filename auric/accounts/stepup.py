@@ -46,7 +46,7 @@ from auric.core.money import Money
 logger = logging.getLogger("auric.security")
 
 METHODS = ("passkey", "totp")
-SMS_METHOD = "sms"
+SMS_METHOD: str = StepUpGrant.Method.SMS
 BEGIN_PATH = "/api/v1/auth/step-up/begin"
 COMPLETE_PATH = "/api/v1/auth/step-up/complete"
 SMS_SEND_PATH = "/api/v1/auth/step-up/sms/send"

@@ -99,6 +99,16 @@ def test_a_code_sent_to_the_accounts_phone_grants_a_step_up_for_the_deletion(pho
     assert rights.delete_account(user=phone_only).confirmed_by == "sms"
 
 
+def test_an_sms_grant_has_a_valid_method_choice(phone_only):
+    sent = send(phone_only)
+
+    grant = sms_stepup.complete_step_up_by_sms(user=phone_only, challenge_id=sent.challenge_id, code=last_code())
+
+    grant.full_clean()
+    assert grant.method == StepUpGrant.Method.SMS == stepup.SMS_METHOD
+    assert grant.get_method_display() == "SMS code"
+
+
 def test_the_message_goes_to_the_accounts_number_says_what_it_confirms_and_the_reveal_is_logged(phone_only):
     with translation.override("en"):
         sent = send(phone_only)
