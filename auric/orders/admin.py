@@ -4,7 +4,8 @@ the timeline, and actions that call the order and payment services (never saving
 Personal data stays masked; the full address is revealed for shipping only on request, through
 `auric.privacy.reveal` (logged), and shown once — with the recipient's name. Store staff (see
 `accounts.roles`) see only the pickup orders of their own stores, and may mark them ready for
-pickup and hand them over (pickup code checked); another store's order is refused with a 403 page.
+pickup, show the pickup contact (phone, name — `privacy.access.reveal_pickup_contact`, logged) and
+hand them over (pickup code checked); another store's order is refused with a 403 page.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from auric.inventory.admin import StoreScopedAdminMixin
 from auric.orders import returns, services
 from auric.orders.models import Order
 from auric.orders.states import State
+from auric.privacy import access
+from auric.privacy.vault import RevealRefused, ValueErased
 
 __all__ = ["OrderAdmin", "may_hand_over", "may_reveal_address", "refund_refusal"]
 
@@ -197,6 +200,10 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
             and not roles.is_store_scoped(user)
             and state in services.PAID_STATES,
             "can_reveal": may_reveal_address(user) and is_ship and bool(order.address_token),
+            "can_show_pickup_contact": at_counter
+            and not is_ship
+            and state in (State.PAID, State.PROCESSING, State.READY_FOR_PICKUP)
+            and bool(order.phone_token or order.recipient_token),
             "refundable": order.total - order.refunded_total,
         }
 
@@ -214,6 +221,7 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
             route("cancel", self.cancel_view, "cancel"),
             route("refund", self.refund_view, "refund"),
             route("reveal-address", self.reveal_address_view, "reveal_address"),
+            route("pickup-contact", self.pickup_contact_view, "pickup_contact"),
             route("invoice", self.invoice_view, "invoice"),
             route("packing-slip", self.packing_slip_view, "packing_slip"),
             *super().get_urls(),
@@ -234,19 +242,29 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
     def _counter_order(self, request: HttpRequest, object_id: int) -> Order | HttpResponse:
         """The order for a counter action (ready for pickup, picked up), or a clear 403 page when the
         user may not hand it over: store staff only for the pickup orders of their own stores."""
-        order = Order.objects.select_related("pickup_location").filter(pk=object_id).first()
-        if order is None:
-            order = get_object_or_404(Order.objects.none(), pk=object_id)
+        order = self._any_order(object_id)
         if may_hand_over(request.user, order):
             return order
         if not roles.is_store_scoped(request.user):
             raise PermissionDenied
+        return self._not_your_store(
+            request,
+            _("Only the staff of this order's pickup store can hand it over at the counter. Nothing was changed."),
+        )
+
+    @staticmethod
+    def _any_order(object_id: int) -> Order:
+        """The order by id, whatever the user's stores (the caller checks them), or 404."""
+        order = Order.objects.select_related("pickup_location").filter(pk=object_id).first()
+        if order is None:
+            order = get_object_or_404(Order.objects.none(), pk=object_id)
+        return order
+
+    def _not_your_store(self, request: HttpRequest, message: str) -> HttpResponse:
         context = {
             **self.admin_site.each_context(request),
             "title": _("Not your store's order"),
-            "message": _(
-                "Only the staff of this order's pickup store can hand it over at the counter. Nothing was changed."
-            ),
+            "message": message,
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/orders/order/refused.html", context, status=403)
@@ -407,6 +425,45 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
             "opts": self.model._meta,
         }
         response = TemplateResponse(request, "admin/orders/order/reveal_address.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def pickup_contact_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """The pickup contact (phone, name) of a pickup order, shown once at the counter. The vault
+        decides and logs (`reveal_pickup_contact`): store staff and franchisees only for their own
+        stores' orders, operators for any; a refusal is a 403 page and a `refused` log row. A GET
+        reveals nothing."""
+        order = self._any_order(object_id)
+        user = request.user
+        refused = _("Only the staff of this order's pickup store can see its pickup contact. Nothing was shown.")
+        if request.method != "POST":
+            if roles.is_store_scoped(user) and not access.may_reveal_pickup_contact(user, order):
+                return self._not_your_store(request, refused)
+            return self._detail(order)
+        # Store users are left to the vault's check, so their attempt at a shipped order is logged.
+        if order.delivery_method != Order.Delivery.PICKUP and not roles.is_store_scoped(user):
+            messages.error(request, _("This order is shipped, not picked up in a store: it has no pickup contact."))
+            return self._detail(order)
+        try:
+            contact = access.reveal_pickup_contact(order=order, actor=user)
+        except RevealRefused:
+            if roles.is_store_scoped(user):
+                return self._not_your_store(request, refused)
+            raise PermissionDenied from None
+        except ValueErased:
+            messages.error(request, _("The pickup contact was erased with the shopper's account."))
+            return self._detail(order)
+        if not (contact.phone or contact.name):
+            messages.error(request, _("The shopper left no contact for this pickup order."))
+            return self._detail(order)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Pickup contact of %(number)s") % {"number": order.number},
+            "order": order,
+            "contact": contact,
+            "opts": self.model._meta,
+        }
+        response = TemplateResponse(request, "admin/orders/order/pickup_contact.html", context)
         response["Cache-Control"] = "no-store"
         return response
 
