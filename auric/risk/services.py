@@ -372,6 +372,9 @@ def screen_login(*, user: Any, client: ClientContext | None, now: datetime | Non
 # masked address); the other signals' sentences hold counts, ages and amounts only.
 CLIENT_DETAIL_SIGNALS = frozenset({"ip_region_mismatch", "login_region_new"})
 ERASED_DETAIL = "client details erased with the account"
+# What a staff note on a deleted account's review case becomes: notes are free text and may name the
+# shopper (a call back, a name or number checked), and the order's tax record does not need them.
+ERASED_NOTE = "[erased with the account]"
 ERASED_CLIENT: dict[str, str] = {**dict.fromkeys(ClientContext().stored(), ""), "erased": "with the account"}
 # The states a held order can still be in: its review is needed whoever owned it.
 REVIEWABLE_STATES = (State.PENDING_PAYMENT, State.PAID)
@@ -383,6 +386,7 @@ class ErasedClientData:
     decisions_stripped: int
     reviews_closed: int
     reviews_left_open: int
+    notes_erased: int = 0
 
 
 def _scrub(text: str, personal: Sequence[str]) -> str:
@@ -423,10 +427,12 @@ def _strip_client(decision: Decision) -> bool:
 def erase_account_client_data(*, user_id: int, now: datetime | None = None) -> ErasedClientData:
     """Forget what the engine kept of a deleted account's clients, in one transaction: its device
     sightings go; its decisions (sign-ins and orders) lose their client data (IP network and region,
-    device hash, user agent) and the sentences naming its regions or addresses. Score, outcome, rule
-    set, signal codes, values and points stay, so past decisions can still be audited. Open reviews
-    of orders that ended are closed; one of an order still payable or paid (which the deletion should
-    have refused) stays open for staff, with a warning logged. Running it again changes nothing."""
+    device hash, user agent) and the sentences naming its regions or addresses; the staff notes of
+    its review cases (free text, which may name the shopper) become `ERASED_NOTE`. Score, outcome,
+    rule set, signal codes, values and points, and who decided a review and when, stay, so past
+    decisions can still be audited. Open reviews of orders that ended are closed; one of an order
+    still payable or paid (which the deletion should have refused) stays open for staff, with a
+    warning logged. Running it again changes nothing."""
     now = now or timezone.now()
     with transaction.atomic():
         sightings_deleted, _ = DeviceSighting.objects.filter(user_id=user_id).delete()
@@ -438,6 +444,14 @@ def erase_account_client_data(*, user_id: int, now: datetime | None = None) -> E
             if _strip_client(decision):
                 stripped.append(decision)
         Decision.objects.bulk_update(stripped, ["client", "signals", "reasons"], batch_size=500)
+        # Staff write the notes of decided (and any noted open) cases; a closed case's note is the
+        # system's own reason ("The order was cancelled before the review."), kept.
+        notes_erased = (
+            ReviewCase.objects.filter(Q(order__user_id=user_id) | Q(decision__user_id=user_id))
+            .exclude(state=ReviewCase.State.CLOSED)
+            .exclude(note__in=("", ERASED_NOTE))
+            .update(note=ERASED_NOTE)
+        )
         open_cases = ReviewCase.objects.filter(order__user_id=user_id, state=ReviewCase.State.OPEN)
         left_open = list(open_cases.filter(order__state__in=REVIEWABLE_STATES).values_list("order_id", flat=True))
         closed = open_cases.exclude(order__state__in=REVIEWABLE_STATES).update(
@@ -445,4 +459,4 @@ def erase_account_client_data(*, user_id: int, now: datetime | None = None) -> E
         )
     if left_open:
         logger.warning("risk: account %s deleted with open reviews of orders %s; left open", user_id, left_open)
-    return ErasedClientData(sightings_deleted, len(stripped), closed, len(left_open))
+    return ErasedClientData(sightings_deleted, len(stripped), closed, len(left_open), notes_erased)

@@ -1,6 +1,7 @@
 """A deleted account (`accounts.AccountDeleted`): the risk tables forget its clients — device
 sightings go, decisions lose IP network, region, device hash, user agent and the sentences naming
-them — while scores, outcomes and reasons stay for the audit. Redelivery changes nothing."""
+them, and the staff notes on its review cases are erased — while scores, outcomes, reasons and who
+decided a review stay for the audit. Redelivery changes nothing."""
 
 from __future__ import annotations
 
@@ -176,3 +177,57 @@ def test_an_open_review_of_an_order_in_flight_stays_open_for_staff(nana, place, 
     case = ReviewCase.objects.get(order=order)
     assert case.state == ReviewCase.State.OPEN and case.decision.client == services.ERASED_CLIENT
     assert "left open" in caplog.text
+
+
+# --- staff notes on review cases ------------------------------------------------------------------
+
+NOTE_ABOUT_NANA = "Called 欧阳娜娜 back on 13912340987: she confirmed the order."
+
+
+def test_staff_notes_on_the_accounts_review_cases_are_erased_and_who_decided_stays(
+    nana, place, gold_piece, piece_at, django_capture_on_commit_callbacks
+):
+    # given two held orders of Nana's: one approved (and completed since), one rejected — each with
+    # a staff note naming her
+    new_thresholds(5, 10, 150)
+    boss = UserFactory(username="boss")
+    approved = place(nana, gold_piece, client=client_at(device=NANA_DEVICE))
+    services.approve_review(case=ReviewCase.objects.get(order=approved), actor=boss, note=NOTE_ABOUT_NANA)
+    Order.objects.filter(pk=approved.pk).update(state=State.COMPLETED)
+    rejected = place(nana, piece_at("800.00"), client=client_at(device=NANA_DEVICE))
+    services.reject_review(case=ReviewCase.objects.get(order=rejected), actor=boss, note=NOTE_ABOUT_NANA)
+    assert traces_of(["欧阳娜娜", "13912340987"])
+
+    # when she deletes her account
+    delete(nana, django_capture_on_commit_callbacks)
+
+    # then the notes say only that they were erased; the decisions, who made them and when, stay
+    cases = ReviewCase.objects.order_by("pk")
+    assert [(c.order_id, c.state, c.note, c.decided_by) for c in cases] == [
+        (approved.pk, ReviewCase.State.APPROVED, services.ERASED_NOTE, boss),
+        (rejected.pk, ReviewCase.State.REJECTED, services.ERASED_NOTE, boss),
+    ]
+    assert all(c.decided_at is not None for c in cases)
+    assert traces_of(["欧阳娜娜", "13912340987"]) == []
+    # and a redelivery finds nothing more to erase
+    assert services.erase_account_client_data(user_id=nana.pk).notes_erased == 0
+
+
+def test_other_accounts_notes_and_the_systems_closing_notes_are_kept(
+    nana, place, gold_piece, piece_at, django_capture_on_commit_callbacks
+):
+    # given Mei's approved case with a note, and Nana's case closed by the system when her order ended
+    new_thresholds(5, 10, 150)
+    mei = UserFactory(username="mei")
+    meis = place(mei, gold_piece, client=client_at(device="mei-phone-0123456789abcdef"))
+    services.approve_review(case=ReviewCase.objects.get(order=meis), actor=UserFactory(username="boss"), note="ok")
+    nanas = place(nana, piece_at("800.00"), client=client_at(device=NANA_DEVICE))
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_order(order=nanas, actor=nana, reason="changed my mind")
+    closed_note = ReviewCase.objects.get(order=nanas).note
+    assert closed_note
+
+    delete(nana, django_capture_on_commit_callbacks)
+
+    assert ReviewCase.objects.get(order=meis).note == "ok"
+    assert ReviewCase.objects.get(order=nanas).note == closed_note
