@@ -627,8 +627,8 @@ def anonymise_orders(*, user: Any, actor_label: str) -> int:
     `erased` (their vault values are erased by the caller, `auric.privacy.rights`); a personal
     invoice keeps only its kind; a company's invoice details are the company's and stay; the address
     fingerprint goes (a keyed hash of an address is still about the person); the shopper's own steps
-    in the order timeline are relabelled `actor_label`. Tokens stay so the erased values still say
-    "erased". Runs inside the caller's transaction; returns the number of orders changed."""
+    in the order timeline are relabelled `actor_label`; what staff typed about the orders (notes,
+    reasons) becomes `erased`. Tokens stay so the erased values still say "erased". Runs inside the caller's transaction; returns the number of orders changed."""
     count = 0
     with transaction.atomic():
         for order in Order.objects.select_for_update().filter(user=user).order_by("pk"):
@@ -651,4 +651,27 @@ def anonymise_orders(*, user: Any, actor_label: str) -> int:
         # The shopper's own steps: by the account, or placed in its name (no actor, the username as label).
         own_steps = Q(actor=user) | Q(order__user=user, actor__isnull=True, actor_label=user.get_username())
         OrderTransition.objects.filter(own_steps).update(actor_label=actor_label[:150])
+        _erase_free_text_of_orders(user)
     return count
+
+
+# Keys of order event payloads that carry what a person typed (a hold's reason, a review's note).
+FREE_TEXT_KEYS = ("reason", "note")
+
+
+def _erase_free_text_of_orders(user: Any) -> None:
+    """What people typed about a closing account's orders may name the shopper (a hold's reason, a
+    cancellation's or review's note, a return inspection's findings): it becomes `erased`, in the
+    orders and in their events kept in the outbox. States, times and amounts stay."""
+    from auric.core.models import OutboxEvent
+    from auric.orders.models import ReturnRequest
+
+    orders = Order.objects.filter(user=user)
+    orders.exclude(hold_reason="").update(hold_reason=ERASED)
+    OrderTransition.objects.filter(order__in=orders).exclude(note="").update(note=ERASED)
+    ReturnRequest.objects.filter(order__in=orders).exclude(note="").update(note=ERASED)
+    aggregates = [f"orders.order:{pk}" for pk in orders.values_list("pk", flat=True)]
+    for event in OutboxEvent.objects.filter(aggregate__in=aggregates):
+        if any(event.payload.get(key) not in (None, "", ERASED) for key in FREE_TEXT_KEYS):
+            event.payload = {k: (ERASED if k in FREE_TEXT_KEYS and v else v) for k, v in event.payload.items()}
+            event.save(update_fields=["payload"])

@@ -20,7 +20,7 @@ from auric.checkout import services as checkout
 from auric.checkout.shipping import DeliveryChoice
 from auric.core.models import OutboxEvent
 from auric.orders.models import Order, OrderTransition, ReturnRequest
-from auric.orders.services import move_order, place_order
+from auric.orders.services import hold_order, move_order, place_order, release_hold
 from auric.orders.states import State
 from auric.privacy import consents, rights
 from auric.privacy.vault import ValueErased
@@ -116,6 +116,37 @@ def test_d3_after_deletion_no_table_of_either_database_holds_my_personal_data(
     assert privacy.find("phone", PERSON["phone"]) == [] and privacy.find("phone", "13700001111") == []
     cancelled_by = OrderTransition.objects.get(order=cancelled, to_state=State.CANCELLED).actor_label
     assert cancelled_by.startswith("deleted-")
+
+
+def test_d3_what_staff_typed_about_my_orders_goes_with_the_account(
+    member, gold_piece, store, django_capture_on_commit_callbacks
+):
+    """Notes and reasons are free text: staff may write the shopper's name or number into them."""
+    from auric.payments.models import Payment, Refund
+
+    typed = f"{PERSON['name']}来电说换地址"
+    held = order_of(member, gold_piece, state=State.PENDING_PAYMENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        hold_order(order=held, reason=typed)
+    cancelled = order_of(member, stocked_piece(store), state=State.PENDING_PAYMENT)
+    release_hold(order=held, note=typed)
+    move_order(order=cancelled, to=State.CANCELLED, note=typed)
+    finished = order_of(member, stocked_piece(store))
+    ReturnRequest.objects.create(
+        order=finished, user=member, amount=finished.total, state=ReturnRequest.State.REJECTED, note=typed
+    )
+    payment = Payment.objects.create(order=finished, provider="sandbox", amount=finished.total, currency="CNY")
+    Refund.objects.create(payment=payment, amount=finished.total, currency="CNY", reason=typed)
+    move_order(order=held, to=State.CANCELLED, note="expired")
+    assert traces_of([typed])  # in the order, its timeline, the return, the refund and the outbox
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rights.delete_account(user=member, password=PASSWORD)
+
+    assert traces_of([typed, PERSON["name"]]) == []
+    kept = Order.objects.get(pk=cancelled.pk)
+    assert kept.state == State.CANCELLED and kept.transitions.get(to_state=State.CANCELLED).note == "erased"
+    assert Refund.objects.get(payment=payment).amount == finished.total
 
 
 def test_d3_orders_keep_number_lines_amounts_and_dates_for_tax(member, delivered_order):
