@@ -209,8 +209,11 @@ AURIC_SMS_TENCENT = {  # for auric.accounts.sms.TencentCloudBackend
     "sdk_app_id": os.environ.get("AURIC_SMS_TENCENT_SDK_APP_ID", ""),
     "sign_name": os.environ.get("AURIC_SMS_TENCENT_SIGN_NAME", ""),
     "region": os.environ.get("AURIC_SMS_TENCENT_REGION", "ap-guangzhou"),
-    # our template name -> the approved Tencent template id; sign_in_code takes (code, minutes)
-    "templates": {"sign_in_code": os.environ.get("AURIC_SMS_TENCENT_SIGN_IN_TEMPLATE", "")},
+    # our template name -> the approved Tencent template id; both take (code, minutes)
+    "templates": {
+        "sign_in_code": os.environ.get("AURIC_SMS_TENCENT_SIGN_IN_TEMPLATE", ""),
+        "step_up_code": os.environ.get("AURIC_SMS_TENCENT_STEP_UP_TEMPLATE", ""),
+    },
 }
 AURIC_SMS_CODE_SECONDS = 300  # a code's lifetime
 AURIC_SMS_MAX_ATTEMPTS = 5  # wrong tries per code before it is void
