@@ -4,7 +4,8 @@
 # Loopback only; every server it starts is stopped on exit. Knobs (environment):
 #   AURIC_BENCH_SCALE (50 → 10k styles), AURIC_BENCH_USERS (20), AURIC_BENCH_DURATION (30s),
 #   AURIC_BENCH_WORKERS (2 × cores), AURIC_BENCH_SCENARIOS ("bare home listing search product product_cold checkout"),
-#   AURIC_BENCH_ORDER_RATE (16 orders/s: the target load), AURIC_BENCH_LIGHT_RATE (8: the vault's price),
+#   AURIC_BENCH_ORDER_RATE (16 orders/s: the target load), AURIC_BENCH_LIGHT_RATE (8 in all: the vault's
+#   price, side by side with a server without it), AURIC_BENCH_VAULT_DURATION (60s),
 #   AURIC_BENCH_FRESH=1 (rebuild the catalog kept in /tmp/auric-bench-pg between runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,8 +55,14 @@ stop_gunicorn() {
   fi
   gunicorn_pid=""
 }
+plain_pid=""  # the second server, without the vault (below)
+stop_plain_gunicorn() {
+  [ -n "$plain_pid" ] && kill -TERM "$plain_pid" 2>/dev/null && wait "$plain_pid" 2>/dev/null || true
+  plain_pid=""
+}
 cleanup() {
   stop_gunicorn
+  stop_plain_gunicorn
   scripts/postgres.sh stop "$pgdir" || true
   [ -f "$out/redis.pid" ] && kill "$(cat "$out/redis.pid")" 2>/dev/null || true
 }
@@ -96,18 +103,46 @@ start_gunicorn() {  # extra environment assignments for the web processes, e.g. 
 }
 start_gunicorn
 
+# The vault is priced side by side: a second server without it, on the next port, at the same time.
+plain_port=$((http_port + 1))
+plain_host="http://127.0.0.1:$plain_port"
+start_plain_gunicorn() {
+  echo "== gunicorn: $workers workers on $plain_host (cache: Redis) AURIC_PRIVACY_BACKEND=auric.demo.plain_privacy"
+  AURIC_PRIVACY_BACKEND=auric.demo.plain_privacy .venv/bin/gunicorn auric.wsgi:application \
+    --bind "127.0.0.1:$plain_port" --workers "$workers" --log-level warning --error-logfile "$out/gunicorn-plain.log" &
+  plain_pid=$!
+  for _ in $(seq 150); do
+    curl -fs -o /dev/null "$plain_host/healthz" && return
+    kill -0 "$plain_pid" 2>/dev/null || { echo "gunicorn died; see $out/gunicorn-plain.log"; exit 1; }
+    sleep 0.2
+  done
+}
+
 locust_run() {  # scenario, seconds, csv prefix (empty: warm-up)
-  local csv_args=() warmup=1 pieces="0/4" rate="$order_rate"
+  local csv_args=() warmup=1 pieces="0/4" rate="$order_rate" n="$users" target="$host"
   [ -n "$3" ] && csv_args=(--csv "$3") && warmup=""
-  # The four checkouts buy from separate quarters of the list of pieces (and of shoppers).
-  [ "$1" = checkout_plain ] && pieces="1/4" && rate="$light_rate"
-  [ "$1" = checkout_light ] && pieces="2/4" && rate="$light_rate"
+  # The four checkouts buy from separate quarters of the list of pieces (and of shoppers). The two
+  # that price the vault run at once, each with half the users and half the rate.
+  [ "$1" = checkout_plain ] && pieces="1/4" && rate="$half_light_rate" && n="$half_users" && target="$plain_host"
+  [ "$1" = checkout_light ] && pieces="2/4" && rate="$half_light_rate" && n="$half_users"
   [ "$1" = checkout_paced ] && pieces="3/4"
   AURIC_BENCH_PIECES="$pieces" AURIC_BENCH_WARMUP="$warmup" AURIC_BENCH_SCENARIO="$1" \
-    AURIC_BENCH_USERS="$users" AURIC_BENCH_ORDER_RATE="$rate" \
+    AURIC_BENCH_USERS="$n" AURIC_BENCH_ORDER_RATE="$rate" \
     AURIC_BENCH_TARGETS="$out/targets.json" timeout 300 \
-    .venv/bin/locust -f tests/bench/locustfile.py --headless -u "$users" -r "$users" -t "$2" \
-    --host "$host" --only-summary --loglevel WARNING --exit-code-on-error 0 "${csv_args[@]}" >"$out/$1.log" 2>&1 || true
+    .venv/bin/locust -f tests/bench/locustfile.py --headless -u "$n" -r "$n" -t "$2" \
+    --host "$target" --only-summary --loglevel WARNING --exit-code-on-error 0 "${csv_args[@]}" >"$out/$1.log" 2>&1 || true
+}
+half_users=$(((users + 1) / 2))
+half_light_rate="$(awk -v r="$light_rate" 'BEGIN { print r / 2 }')"
+vault_duration="${AURIC_BENCH_VAULT_DURATION:-60s}"
+side_by_side() {  # seconds, "csv" to record (else a warm-up)
+  local plain_csv="" light_csv=""
+  [ -n "$2" ] && plain_csv="$out/checkout_plain" && light_csv="$out/checkout_light"
+  locust_run checkout_plain "$1" "$plain_csv" &
+  local plain_locust=$!
+  locust_run checkout_light "$1" "$light_csv" &
+  local light_locust=$!
+  wait "$plain_locust" "$light_locust"
 }
 
 echo "== warm-up"
@@ -119,24 +154,21 @@ for scenario in $scenarios; do
   locust_run "$scenario" "$duration" "$out/$scenario"
 done
 
-# The checkout four times. What the personal-data vault costs, at a moderate load (AURIC_BENCH_LIGHT_RATE
-# orders a second, paced), where queueing does not drown it: without the vault first (the baseline
-# keeps the same values as plain rows in the commerce database; it loads only with AURIC_BENCH_VIEWS;
-# running first, on a smaller order table, favours it), then as shipped. Then as shipped at the
+# The checkout three times. What the personal-data vault costs, at a moderate load (AURIC_BENCH_LIGHT_RATE
+# orders a second in all, paced), where queueing does not drown it: as shipped and without the vault
+# (the baseline keeps the same values as plain rows in the commerce database; it loads only with
+# AURIC_BENCH_VIEWS) on two servers at once. Then as shipped at the
 # target load (AURIC_BENCH_ORDER_RATE), and with no think time: the most orders a second it takes.
 if [[ " $scenarios " == *" checkout "* ]]; then
   echo "== vault: store / reveal / find per field"
   $py manage.py bench_vault -n 300 --json >"$out/vault_fields.json"
-  # Each side is warmed for 10 s after its restart (connections, prepared statements, caches): a colder
-  # start of the first one showed as a tail in every step, with or without personal data.
-  start_gunicorn AURIC_PRIVACY_BACKEND=auric.demo.plain_privacy
-  locust_run checkout_plain 10s ""
-  echo "== checkout without the vault at $light_rate orders/s: $users users for $duration"
-  locust_run checkout_plain "$duration" "$out/checkout_plain"
-  start_gunicorn
-  locust_run checkout_light 10s ""
-  echo "== checkout at $light_rate orders/s: $users users for $duration"
-  locust_run checkout_light "$duration" "$out/checkout_light"
+  # Side by side, so both meet the same machine: run one after the other, steps that never touch
+  # personal data moved by ±20 % between the two runs. Both servers are warmed together for 10 s.
+  start_plain_gunicorn
+  side_by_side 10s ""
+  echo "== checkout with and without the vault side by side, $half_light_rate orders/s and $half_users users each, for $vault_duration"
+  side_by_side "$vault_duration" csv
+  stop_plain_gunicorn
   echo "== checkout at $order_rate orders/s: $users users for $duration"
   locust_run checkout_paced "$duration" "$out/checkout_paced"
   echo "== checkout, no think time: $users users for $duration"

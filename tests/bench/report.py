@@ -302,10 +302,12 @@ def vault_markdown(
     if not with_vault or not without_vault:
         return [*lines, "The checkout without the vault was not run.", ""]
     lines += [
-        f"The same checkout twice in this run at {rate} orders a second (a load where queueing does not drown "
-        "what is measured), on separate pieces: as shipped (address, phone and recipient encrypted into the "
-        "vault database, in segments, with blind indexes), and with the benchmark's no-vault baseline "
-        "(`auric.demo.plain_privacy`: the same values as plain rows in the commerce database). The "
+        f"The same checkout on two servers side by side, {rate} orders a second in all (a load where "
+        "queueing does not drown what is measured), half of the users and half of the rate each, on separate "
+        "pieces: as shipped (address, phone and recipient encrypted into the vault database, in segments, "
+        "with blind indexes), and with the benchmark's no-vault baseline (`auric.demo.plain_privacy`: the "
+        "same values as plain rows in the commerce database). Both run at the same time, so both meet the "
+        "same machine; the steps that store no personal data show how close the two sides are. The "
         "difference is what the vault costs a shopper.",
         "",
         "| Step | p50 without vault | p50 with vault | p95 without vault | p95 with vault | Change of p95 |",
@@ -437,8 +439,8 @@ def markdown(
         "everything it started is stopped at the end. Raw locust CSVs and logs are kept in `/tmp/auric-bench-results/`.",
         "- Knobs: `AURIC_BENCH_SCALE` (default 50 → 10,000 styles), `AURIC_BENCH_USERS` (20), "
         "`AURIC_BENCH_DURATION` (30s), `AURIC_BENCH_WORKERS` (2 × cores), `AURIC_BENCH_ORDER_RATE` (16 orders a "
-        "second: the target load), `AURIC_BENCH_LIGHT_RATE` (8: the load that prices the vault), "
-        "`AURIC_BENCH_FRESH=1` (rebuild the kept catalog).",
+        "second: the target load), `AURIC_BENCH_LIGHT_RATE` (8 in all: the load that prices "
+        "the vault, side by side with a server without it), `AURIC_BENCH_VAULT_DURATION` (60s), `AURIC_BENCH_FRESH=1` (rebuild the kept catalog).",
         "- locust runs on the same cores as gunicorn and PostgreSQL, so every figure here includes the cost of "
         "generating the load; the bare view's ceiling is partly locust's own ceiling. Other processes on the "
         "machine (see the load average) lower all figures alike; compare the ratios.",
