@@ -88,18 +88,24 @@ redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --d
   --pidfile "$out/redis.pid" --logfile "$out/redis.log"
 export REDIS_URL="redis://127.0.0.1:$redis_port/0"
 
-start_gunicorn() {  # extra environment assignments for the web processes, e.g. AURIC_PRIVACY_BACKEND=…
-  stop_gunicorn
-  echo "== gunicorn: $workers workers on $host (cache: Redis) $*"
-  env "$@" .venv/bin/gunicorn auric.wsgi:application --bind "127.0.0.1:$http_port" --workers "$workers" \
-    --log-level warning --error-logfile "$out/gunicorn.log" &
-  gunicorn_pid=$!
+serve() {  # port, log file, then extra environment assignments; leaves the server's pid in $served_pid
+  local port="$1" log="$2"
+  shift 2
+  echo "== gunicorn: $workers workers on http://127.0.0.1:$port (cache: Redis) $*"
+  env "$@" .venv/bin/gunicorn auric.wsgi:application --bind "127.0.0.1:$port" --workers "$workers" \
+    --log-level warning --error-logfile "$log" &
+  served_pid=$!
   for _ in $(seq 150); do
-    curl -fs -o /dev/null "$host/healthz" && break
-    kill -0 "$gunicorn_pid" 2>/dev/null || { echo "gunicorn died; see $out/gunicorn.log"; exit 1; }
+    curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" && break
+    kill -0 "$served_pid" 2>/dev/null || { echo "gunicorn died; see $log"; exit 1; }
     sleep 0.2
   done
-  curl -fs -o /dev/null "$host/bench/bare" || { echo "The bare view is not served (AURIC_BENCH_VIEWS)"; exit 1; }
+  curl -fs -o /dev/null "http://127.0.0.1:$port/bench/bare" || { echo "The bare view is not served (AURIC_BENCH_VIEWS)"; exit 1; }
+}
+start_gunicorn() {  # extra environment assignments for the web processes, e.g. AURIC_PRIVACY_BACKEND=…
+  stop_gunicorn
+  serve "$http_port" "$out/gunicorn.log" "$@"
+  gunicorn_pid="$served_pid"
 }
 start_gunicorn
 
@@ -107,15 +113,8 @@ start_gunicorn
 plain_port=$((http_port + 1))
 plain_host="http://127.0.0.1:$plain_port"
 start_plain_gunicorn() {
-  echo "== gunicorn: $workers workers on $plain_host (cache: Redis) AURIC_PRIVACY_BACKEND=auric.demo.plain_privacy"
-  AURIC_PRIVACY_BACKEND=auric.demo.plain_privacy .venv/bin/gunicorn auric.wsgi:application \
-    --bind "127.0.0.1:$plain_port" --workers "$workers" --log-level warning --error-logfile "$out/gunicorn-plain.log" &
-  plain_pid=$!
-  for _ in $(seq 150); do
-    curl -fs -o /dev/null "$plain_host/healthz" && return
-    kill -0 "$plain_pid" 2>/dev/null || { echo "gunicorn died; see $out/gunicorn-plain.log"; exit 1; }
-    sleep 0.2
-  done
+  serve "$plain_port" "$out/gunicorn-plain.log" AURIC_PRIVACY_BACKEND=auric.demo.plain_privacy
+  plain_pid="$served_pid"
 }
 
 locust_run() {  # scenario, seconds, csv prefix (empty: warm-up)
