@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import factory
+from django.test import Client
 from django.utils import timezone
 
 from auric.accounts.models import User
@@ -151,3 +152,10 @@ class MetalPriceFactory(factory.django.DjangoModelFactory):
     fineness = 990
     on_date = factory.LazyFunction(lambda: timezone.localdate())
     price_per_gram = Decimal("780.00")
+
+
+def logged_in(user: User) -> Client:
+    """A test client signed in as `user` (a session, as a browser has)."""
+    client = Client()
+    client.force_login(user)
+    return client

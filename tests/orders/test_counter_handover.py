@@ -17,7 +17,7 @@ from auric.orders.services import mark_paid, place_order
 from auric.orders.states import State
 from auric.privacy.models import RevealLog
 from tests.checkout.conftest import stocked_piece
-from tests.factories import UserFactory
+from tests.factories import UserFactory, logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +25,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _english(settings):
     settings.LANGUAGE_CODE = "en"
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def clerk_of(location, username: str):

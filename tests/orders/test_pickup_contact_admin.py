@@ -8,7 +8,6 @@ import html
 
 import pytest
 from django.contrib.auth.models import Group
-from django.test import Client
 
 from auric import privacy
 from auric.accounts.roles import CUSTOMER_SERVICE, FRANCHISEE, OPERATOR, STORE_STAFF, ensure_roles
@@ -20,7 +19,7 @@ from auric.orders.services import mark_paid, place_order
 from auric.privacy import access
 from auric.privacy.models import RevealLog
 from tests.checkout.conftest import stocked_piece
-from tests.factories import UserFactory
+from tests.factories import UserFactory, logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +31,6 @@ REFUSED_PAGE = "Only the staff of this order's pickup store can see its pickup c
 @pytest.fixture(autouse=True)
 def _english(settings):
     settings.LANGUAGE_CODE = "en"
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def in_role(role: str, username: str):

@@ -28,7 +28,7 @@ from auric.payments.models import Refund
 from auric.privacy import access
 from auric.privacy.models import Purpose, RevealLog
 from tests.checkout.conftest import ADDRESS, stocked_piece
-from tests.factories import LocationFactory, PieceStockFactory, StyleFactory, UserFactory
+from tests.factories import LocationFactory, PieceStockFactory, StyleFactory, UserFactory, logged_in
 from tests.orders.returns_support import paid_order
 
 pytestmark = pytest.mark.django_db
@@ -79,12 +79,6 @@ def member_of(role: str, username: str | None = None, **fields):
     user = UserFactory(username=username or role.replace(" ", "-"), is_staff=True, **fields)
     user.groups.add(Group.objects.get(name=role))
     return type(user).objects.get(pk=user.pk)
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def codenames(role: str) -> set[str]:
