@@ -415,16 +415,22 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
         recipient = (
             privacy.reveal(order.recipient_token, "ship_parcel", actor=request.user) if order.recipient_token else ""
         )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Shipping address of %(number)s") % {"number": order.number},
-            "order": order,
-            "address": address,
-            "phone": phone,
-            "recipient": recipient,
-            "opts": self.model._meta,
-        }
-        response = TemplateResponse(request, "admin/orders/order/reveal_address.html", context)
+        return self._personal_page(
+            request,
+            order,
+            "admin/orders/order/reveal_address.html",
+            _("Shipping address of %(number)s") % {"number": order.number},
+            address=address,
+            phone=phone,
+            recipient=recipient,
+        )
+
+    def _personal_page(
+        self, request: HttpRequest, order: Order, template: str, title: str, **values: Any
+    ) -> HttpResponse:
+        """A page showing revealed personal data: never stored by a browser or a proxy."""
+        context = {**self.admin_site.each_context(request), "title": title, "order": order, "opts": self.model._meta}
+        response = TemplateResponse(request, template, {**context, **values})
         response["Cache-Control"] = "no-store"
         return response
 
@@ -456,16 +462,13 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
         if not (contact.phone or contact.name):
             messages.error(request, _("The shopper left no contact for this pickup order."))
             return self._detail(order)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Pickup contact of %(number)s") % {"number": order.number},
-            "order": order,
-            "contact": contact,
-            "opts": self.model._meta,
-        }
-        response = TemplateResponse(request, "admin/orders/order/pickup_contact.html", context)
-        response["Cache-Control"] = "no-store"
-        return response
+        return self._personal_page(
+            request,
+            order,
+            "admin/orders/order/pickup_contact.html",
+            _("Pickup contact of %(number)s") % {"number": order.number},
+            contact=contact,
+        )
 
     def _printable(self, request: HttpRequest, object_id: int, template: str, title: str) -> HttpResponse:
         order = self._order(request, object_id, permission=None)
