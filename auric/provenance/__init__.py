@@ -1,0 +1,1 @@
+"""Provenance: a transparency log of signed piece histories (issue 5, SPEC S4)."""
