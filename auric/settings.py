@@ -40,6 +40,9 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("AURIC_DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("AURIC_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("AURIC_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# The shop's public address (e.g. https://shop.example.cn): printed QR labels link there whatever
+# host the back office runs on. Empty: the address of the request that printed them.
+AURIC_PUBLIC_URL = os.environ.get("AURIC_PUBLIC_URL", "")
 
 INSTALLED_APPS = [
     "unfold",
@@ -297,6 +300,8 @@ AURIC_RATE_RULES = [
     ("POST", r"^/checkout/$", "checkout", "10/m"),
     ("GET", r"^/search$", "search", "60/m"),
     ("GET", r"^/api/v1/search$", "search", "60/m"),
+    ("GET", r"^/verify/certificate$", "certificate-check", "60/m"),
+    ("GET", r"^/p/[^/]+(/qr\.svg)?$", "piece-history", "120/m"),
     ("POST", r"^/api/v1/payments/[^/]+/webhook$", "webhook", "300/m"),
 ]
 

@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Case, CharField, QuerySet, Value, When
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -490,6 +490,13 @@ class PieceAdmin(ServiceFormAdminMixin, ModelAdmin):
     inlines = [StoneInline, CertificateInline]
     fields = ("variant", "serial_number", "tag_code", "weight_g", "measured_fineness", "cost", "fixed_price")
     readonly_fields = ("style", "price", "created_at", "stock_state", "journal")
+    actions = ["print_labels"]
+
+    @action(description=_("Print QR labels"), permissions=["view"])
+    def print_labels(self, request: HttpRequest, queryset: QuerySet[Piece]) -> HttpResponseRedirect:
+        # The printable A4 sheet lives with the provenance pages (the QR codes open them).
+        ids = ",".join(str(pk) for pk in queryset.order_by("pk").values_list("pk", flat=True))
+        return HttpResponseRedirect(f"{reverse('provenance:labels')}?ids={ids}")
 
     def get_fields(self, request: HttpRequest, obj: Piece | None = None) -> Any:
         if obj is None:
