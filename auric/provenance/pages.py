@@ -55,7 +55,7 @@ FIELD_LABELS: Mapping[str, Any] = {
     "number": _("Report number"),
     "issued_on": _("Issued on"),
     "grades": _("Grades"),
-    "location": _("Location"),
+    "location": _("Store or warehouse"),
     "from": _("From"),
     "to": _("To"),
     "commitment": _("Owner commitment"),
@@ -65,7 +65,12 @@ FIELD_LABELS: Mapping[str, Any] = {
     "result": _("Result"),
     "service": _("Service"),
     "until": _("Valid until"),
+    "reason": _("Reason"),
 }
+
+
+# Fields whose value is a party id (a warehouse or store), shown by the party's name.
+PARTY_FIELDS = frozenset({"location", "from", "to"})
 
 
 def format_value(value: Any) -> str:
@@ -81,8 +86,18 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def summarise(data: Mapping[str, Any]) -> list[tuple[str, str]]:
-    return [(str(FIELD_LABELS.get(key, key)), format_value(data[key])) for key in sorted(data)]
+def summarise(data: Mapping[str, Any], names: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """Label and text of each data field, in key order; party ids shown by the party's name."""
+    names = names or {}
+    return [
+        (
+            str(FIELD_LABELS.get(key, key)),
+            names.get(data[key], data[key])
+            if key in PARTY_FIELDS and isinstance(data[key], str)
+            else format_value(data[key]),
+        )
+        for key in sorted(data)
+    ]
 
 
 @dataclass(frozen=True)
@@ -112,23 +127,32 @@ def _time(text: str) -> datetime | None:
         return None
 
 
-def _item(entry: LogEntry, names: Mapping[str, str]) -> TimelineItem:
+def _statement(entry: LogEntry) -> dict[str, Any]:
     try:
-        statement = parse_entry(bytes(entry.entry)).statement
+        return parse_entry(bytes(entry.entry)).statement
     except StatementError:
         # A damaged row: show what the index says; the browser's check will flag it.
-        statement = {"type": entry.type, "party": entry.party, "time": "", "data": {}}
+        return {"type": entry.type, "party": entry.party, "time": "", "data": {}}
+
+
+def _party_ids(statement: Mapping[str, Any]) -> set[str]:
+    data = statement["data"]
+    return {str(statement["party"])} | {str(data[f]) for f in PARTY_FIELDS if isinstance(data.get(f), str)}
+
+
+def _item(index: int, statement: Mapping[str, Any], names: Mapping[str, str]) -> TimelineItem:
     type_ = str(statement["type"])
     party = str(statement["party"])
+    data = statement["data"]
     return TimelineItem(
-        index=entry.index,
+        index=index,
         type=type_,
         label=str(TYPE_LABELS.get(type_, type_)),
         party_id=party,
         party_name=names.get(party, party),
         time=_time(str(statement["time"])),
-        summary=summarise(statement["data"]),
-        certificate_query=_certificate_query(type_, statement["data"]),
+        summary=summarise(data, names),
+        certificate_query=_certificate_query(type_, data),
     )
 
 
@@ -151,11 +175,12 @@ def piece_history(tag: str) -> PieceHistory | None:
     entries = [e for e in selectors.entries_of_piece(record.public_id) if e.index < checkpoint.size]
     if not entries:
         return None
-    names = party_names(e.party for e in entries)
+    statements = [(e.index, _statement(e)) for e in entries]
+    names = party_names(party for _, statement in statements for party in _party_ids(statement))
     return PieceHistory(
         piece=record.piece,
         public_id=record.public_id,
-        items=[_item(e, names) for e in entries],
+        items=[_item(index, statement, names) for index, statement in statements],
         tree_size=checkpoint.size,
     )
 

@@ -107,6 +107,19 @@ def test_the_browser_verifies_a_good_piece(site, artifacts):
     assert page.evaluate("window.__cspViolations") == []
 
 
+def test_the_banner_speaks_the_pages_language(browser, live_server, settings):
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
+    piece, _ = _logged_piece()
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    try:
+        assert _open(page, live_server.url.replace("127.0.0.1", "localhost"), piece.tag_code) == "verified"
+        assert "已在您的浏览器中核验：4 条记录" in page.locator("[data-testid=verify-banner]").inner_text()
+        assert "售出" in page.locator("#provenance-timeline").inner_text()
+    finally:
+        context.close()
+
+
 def test_an_entry_edited_in_the_database_fails_visibly(site, artifacts):
     url, page = site
     piece, public_id = _logged_piece()

@@ -282,3 +282,12 @@ def test_labels_module_builds_the_page_url_from_the_request(rf, settings) -> Non
     assert labels.piece_url(request, "QR1") == "http://backoffice.auric.example/p/QR1"
     settings.AURIC_PUBLIC_URL = "https://shop.auric.example"
     assert labels.piece_url(request, "QR1") == "https://shop.auric.example/p/QR1"
+
+
+def test_the_piece_page_and_the_browsers_words_are_in_chinese_by_default(client: Client, logged_piece) -> None:
+    piece, _, _ = logged_piece
+    page = client.get(f"/p/{piece.tag_code}").content.decode()
+    config = json.loads(re.search(r'type="application/json">(.*?)</script>', page, re.S)[1])
+    assert "这件单品的履历" in page and "出具证书" in page
+    assert config["messages"]["verified"].startswith("已在您的浏览器中核验")
+    assert config["types"]["piece.sold"] == "售出"

@@ -23,6 +23,7 @@
   var STATEMENT_DOMAIN = "auric.provenance.statement/v1\n";
   var REGISTRY_TYPES = { "party.registered": 1, "party.key_added": 1, "party.key_revoked": 1 };
   var PLATFORM = "platform";
+  var PARTY_FIELDS = { location: 1, from: 1, to: 1 }; // party ids, shown by the name their registration gives
   var ALG_ED25519 = 0x01;
   var ALG_COSIGNATURE = 0x04;
   var encoder = new TextEncoder();
@@ -432,8 +433,10 @@
       if (keys.length) {
         var dl = element("dl", "entry-data");
         keys.forEach(function (key) {
+          var value = s.data[key];
+          var partyField = PARTY_FIELDS[key] && typeof value === "string" && names[value];
           dl.appendChild(element("dt", "", config.fields[key] || key));
-          dl.appendChild(element("dd", "", formatValue(s.data[key])));
+          dl.appendChild(element("dd", "", partyField ? names[value] : formatValue(value)));
         });
         li.appendChild(dl);
       }
