@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.test import Client
 
+from auric.accounts.models import User
 from auric.provenance import events, keys, services
 from auric.provenance.append_only import create_sql, drop_sql
 from auric.provenance.models import LogEntry, PieceRecord
@@ -310,3 +312,39 @@ def test_the_scripts_canonical_json_matches_the_servers(site):
     )
     assert same == [True] * len(entries)
     assert PieceRecord.objects.filter(public_id=public_id).exists()
+
+
+def test_a_shopper_checks_a_certificate_and_opens_the_pieces_verified_history(site, artifacts):
+    url, page = site
+    piece, _ = _logged_piece()
+
+    page.goto(f"{url}/verify/certificate")
+    page.select_option("select[name=lab]", "GIA")
+    page.fill("input[name=number]", "2299887766")
+    page.click("form.certificate-form button[type=submit]")
+    page.wait_for_url("**/verify/certificate?*")
+    page.screenshot(path=str(artifacts / "provenance-certificate-check.png"), full_page=True)
+    assert page.locator("[data-testid=result]").get_attribute("data-result") == "matches"
+
+    page.click("[data-testid=piece-link]")
+    page.wait_for_url(f"**/p/{piece.tag_code}")
+    page.wait_for_function("() => document.getElementById('verify-banner').dataset.state !== 'pending'")
+    assert page.locator("[data-testid=verify-banner]").get_attribute("data-state") == "verified"
+    assert page.evaluate("window.__cspViolations") == []
+
+
+def test_staff_print_a_label_sheet_under_the_strict_policy(site, artifacts):
+    url, page = site
+    pieces = PieceFactory.create_batch(5)
+    staff = User.objects.create_superuser("boss", "boss@example.cn", "correct horse battery")
+    client = Client()
+    client.force_login(staff)
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": url}])
+
+    page.goto(f"{url}/provenance/labels?ids=" + ",".join(str(p.pk) for p in pieces))
+    page.screenshot(path=str(artifacts / "provenance-labels.png"), full_page=True)
+
+    assert page.locator("[data-testid=label] svg.qr").count() == 5
+    width_mm = page.locator("[data-testid=label]").first.evaluate("e => e.getBoundingClientRect().width * 25.4 / 96")
+    assert round(width_mm) == 70
+    assert page.evaluate("window.__cspViolations") == []
