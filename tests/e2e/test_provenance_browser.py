@@ -19,7 +19,7 @@ from django.test import Client
 from auric.accounts.models import User
 from auric.provenance import events, keys, services
 from auric.provenance.append_only import create_sql, drop_sql
-from auric.provenance.models import LogEntry, PieceRecord
+from auric.provenance.models import LogEntry, PartyKey, PieceRecord
 from tests.factories import CertificateFactory, PieceFactory, StoneFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -107,6 +107,27 @@ def test_the_browser_verifies_a_good_piece(site, artifacts):
         assert text in timeline
     assert set(page.locator("#key-entries li").evaluate_all("els => els.map(e => e.dataset.verified)")) == {"true"}
     assert page.evaluate("window.__cspViolations") == []
+
+
+def test_entries_signed_before_a_key_was_revoked_stay_verified_after_a_rotation(site):
+    url, page = site
+    piece, public_id = _logged_piece()
+    old_key = PartyKey.objects.get(party__party_id="store.sh-01")
+    services.add_party_key(party_id="store.sh-01")
+    services.revoke_party_key(key_id_=old_key.key_id, reason="rotated")
+    services.record(
+        "piece.returned",
+        party_id="store.sh-01",
+        piece=public_id,
+        data={"location": "store.sh-01"},
+        source=f"e2e:returned:{piece.pk}",
+    )
+    services.integrate_all()
+
+    assert _open(page, url, piece.tag_code) == "verified"
+    assert list(_entry_states(page).values()) == ["true"] * 5
+    keys_text = page.locator("#key-entries").inner_text()
+    assert "Key revoked" in keys_text and "Key added" in keys_text
 
 
 def test_the_banner_speaks_the_pages_language(browser, live_server, settings):

@@ -23,7 +23,7 @@
   var STATEMENT_DOMAIN = "auric.provenance.statement/v1\n";
   var REGISTRY_TYPES = { "party.registered": 1, "party.key_added": 1, "party.key_revoked": 1 };
   var PLATFORM = "platform";
-  var PARTY_FIELDS = { location: 1, from: 1, to: 1 }; // party ids, shown by the name their registration gives
+  var PARTY_FIELDS = Object.freeze({ location: true, from: true, to: true }); // party ids, shown by the name their registration gives
   var ALG_ED25519 = 0x01;
   var ALG_COSIGNATURE = 0x04;
   var encoder = new TextEncoder();
@@ -254,7 +254,7 @@
   }
 
   /* statements.KeyRegistry, in the browser: feed entries in index order. */
-  function KeyRegistry() { this.keys = {}; this.names = {}; }
+  function KeyRegistry() { this.keys = Object.create(null); this.names = Object.create(null); }
 
   KeyRegistry.prototype.registrationKey = async function (signed) {
     var data = signed.statement.data;
@@ -281,7 +281,7 @@
     if (key.revokedAt !== null && key.revokedAt < index) throw VerifyError("key " + signed.keyId + " was revoked at entry #" + key.revokedAt);
     if (key.party !== s.party) throw VerifyError("key " + signed.keyId + " belongs to " + key.party + ", not " + s.party);
     await verifyStatement(signed, key.publicKey);
-    if (REGISTRY_TYPES[s.type]) {
+    if (lookup(REGISTRY_TYPES, s.type, false)) {
       if (s.party !== PLATFORM) throw VerifyError("only the platform registers keys");
       if (s.type === "party.key_revoked") {
         var revoked = this.keys[String(s.data.key)];
@@ -327,7 +327,7 @@
       result.quorumError = true;
     }
 
-    var pieceIndices = {};
+    var pieceIndices = Object.create(null);
     var all = [];
     (history.entries || []).forEach(function (item) { pieceIndices[item.index] = true; all.push({ item: item, piece: true }); });
     (history.keys || []).forEach(function (item) {
@@ -370,6 +370,11 @@
   }
 
   // --- the page -------------------------------------------------------------------------------------
+
+  /* A translated label from the page's own maps (never an inherited property such as "constructor"). */
+  function lookup(map, key, fallback) {
+    return map && Object.prototype.hasOwnProperty.call(map, key) ? map[key] : fallback;
+  }
 
   function fill(template, values) {
     return String(template).replace(/\{(\w+)\}/g, function (all, name) {
@@ -415,7 +420,7 @@
     mark.title = outcome.ok ? t.ok : t.bad;
     head.appendChild(mark);
     head.appendChild(document.createTextNode(" "));
-    head.appendChild(element("strong", "entry-type", s ? (config.types[s.type] || s.type) : fill(t.index, { index: outcome.index })));
+    head.appendChild(element("strong", "entry-type", s ? lookup(config.types, s.type, s.type) : fill(t.index, { index: outcome.index })));
     if (s) {
       head.appendChild(document.createTextNode(" \u00b7 "));
       var time = element("time", "", formatTime(s.time, config.lang));
@@ -424,7 +429,7 @@
     }
     li.appendChild(head);
     var party = element("p", "entry-party small");
-    if (s) party.appendChild(document.createTextNode(fill(t.signed_by, { party: names[s.party] || s.party }) + " \u00b7 "));
+    if (s) party.appendChild(document.createTextNode(fill(t.signed_by, { party: lookup(names, s.party, s.party) }) + " \u00b7 "));
     party.appendChild(element("span", "mono", fill(t.index, { index: outcome.index })));
     li.appendChild(party);
     if (!outcome.ok) li.appendChild(element("p", "flag verify-reason", t.bad + ": " + outcome.reason));
@@ -434,9 +439,9 @@
         var dl = element("dl", "entry-data");
         keys.forEach(function (key) {
           var value = s.data[key];
-          var partyField = PARTY_FIELDS[key] && typeof value === "string" && names[value];
-          dl.appendChild(element("dt", "", config.fields[key] || key));
-          dl.appendChild(element("dd", "", partyField ? names[value] : formatValue(value)));
+          var partyName = lookup(PARTY_FIELDS, key, false) && typeof value === "string" ? lookup(names, value, null) : null;
+          dl.appendChild(element("dt", "", lookup(config.fields, key, key)));
+          dl.appendChild(element("dd", "", partyName || formatValue(value)));
         });
         li.appendChild(dl);
       }
@@ -465,7 +470,7 @@
       li.appendChild(element("span", "verify-mark", outcome.ok ? "\u2713" : "\u2717"));
       li.appendChild(document.createTextNode(" " + fill(t.key_entry, {
         index: outcome.index,
-        type: config.types[s.type] || s.type,
+        type: lookup(config.types, s.type, s.type),
         party: (s.data && s.data.name) || (s.data && s.data.party) || "?",
         key: (s.data && s.data.key) || "?",
       }) + (outcome.ok ? "" : " \u2014 " + outcome.reason)));
