@@ -291,3 +291,11 @@ def test_the_piece_page_and_the_browsers_words_are_in_chinese_by_default(client:
     assert "这件单品的履历" in page and "出具证书" in page
     assert config["messages"]["verified"].startswith("已在您的浏览器中核验")
     assert config["types"]["piece.sold"] == "售出"
+
+
+def test_the_piece_page_reads_in_a_fixed_number_of_queries(
+    client: Client, logged_piece, django_assert_max_num_queries
+) -> None:
+    piece, _, _ = logged_piece
+    with django_assert_max_num_queries(5):
+        assert client.get(f"/p/{piece.tag_code}").status_code == 200
