@@ -9,17 +9,21 @@ Screenshots go to test-artifacts/ (provenance-*.png).
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import time
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import connection
 from django.test import Client
 
 from auric.accounts.models import User
-from auric.provenance import events, keys, services
+from auric.provenance import events, keys, selectors, services
 from auric.provenance.append_only import create_sql, drop_sql
-from auric.provenance.models import LogEntry, PartyKey, PieceRecord
+from auric.provenance.models import Checkpoint, Cosignature, LogEntry, PartyKey, PieceRecord
+from auric.provenance.statements import public_key_bytes
 from tests.factories import CertificateFactory, PieceFactory, StoneFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -128,6 +132,43 @@ def test_entries_signed_before_a_key_was_revoked_stay_verified_after_a_rotation(
     assert list(_entry_states(page).values()) == ["true"] * 5
     keys_text = page.locator("#key-entries").inner_text()
     assert "Key revoked" in keys_text and "Key added" in keys_text
+
+
+def _witness(name: str) -> tuple[Ed25519PrivateKey, str]:
+    """A witness key and its C2SP verifier key (type 0x04, tlog-cosignature/v1)."""
+    private = Ed25519PrivateKey.generate()
+    key = b"\x04" + public_key_bytes(private)
+    key_id = hashlib.sha256(name.encode() + b"\n" + key).digest()[:4]
+    return private, f"{name}+{key_id.hex()}+{base64.b64encode(key).decode()}"
+
+
+def _cosign(private: Ed25519PrivateKey, verifier_key: str, checkpoint: Checkpoint) -> None:
+    name = verifier_key.split("+")[0]
+    body = checkpoint.note[: checkpoint.note.index("\n\n") + 1]
+    timestamp = int(time.time())
+    signature = private.sign(f"cosignature/v1\ntime {timestamp}\n{body}".encode())
+    key_id = bytes.fromhex(verifier_key.split("+")[1])
+    raw = key_id + timestamp.to_bytes(8, "big") + signature
+    Cosignature.objects.create(checkpoint=checkpoint, witness=name, line=f"— {name} {base64.b64encode(raw).decode()}\n")
+
+
+def test_witness_cosignatures_count_toward_the_published_quorum(site, settings):
+    url, page = site
+    piece, _ = _logged_piece()
+    lab_witness, lab_key = _witness("witness.lab.example/w1")
+    _, auditor_key = _witness("witness.auditor.example/w1")
+    settings.AURIC_PROVENANCE_WITNESSES = (
+        f"lab {lab_key} https://w1.lab.example\nauditor {auditor_key} https://w1.auditor.example"
+    )
+    settings.AURIC_PROVENANCE_WITNESS_QUORUM = 1
+    _cosign(lab_witness, lab_key, selectors.latest_checkpoint())
+
+    assert _open(page, url, piece.tag_code) == "verified"
+    assert "Cosigned by 1 of 2 witnesses (quorum 1)" in page.locator("[data-testid=verify-banner]").inner_text()
+
+    settings.AURIC_PROVENANCE_WITNESS_QUORUM = 2
+    assert _open(page, url, piece.tag_code) == "failed"
+    assert "1 of the required 2 witnesses" in page.locator("[data-testid=verify-banner]").inner_text()
 
 
 def test_the_banner_speaks_the_pages_language(browser, live_server, settings):
