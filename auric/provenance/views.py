@@ -151,6 +151,7 @@ def label_sheet(request: HttpRequest) -> HttpResponse:
     """An A4 sheet of QR labels (QR code, serial number, style code) for the selected pieces."""
     if not request.user.has_perm(LABEL_PERMISSION):
         raise PermissionDenied
-    sheet_labels = labels.labels_for(request, pages.pieces_for_labels(_piece_ids(request)))
+    piece_ids = _piece_ids(request)[: labels.MAX_LABELS]
+    sheet_labels = labels.labels_for(request, pages.pieces_for_labels(piece_ids))
     context = {"sheets": labels.sheets(sheet_labels), "count": len(sheet_labels)}
     return render(request, "provenance/label_sheet.html", context)
