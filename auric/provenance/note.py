@@ -67,7 +67,7 @@ class UnverifiedNote(NoteError):
 # --- strict encodings ---------------------------------------------------------------------------
 
 
-def _b64decode(text: str, what: str) -> bytes:
+def decode_base64(text: str, what: str) -> bytes:
     """Standard base64, padded and canonical (re-encoding gives the same text), or MalformedNote."""
     if not _BASE64.fullmatch(text):
         raise MalformedNote(f"{what} is not base64")
@@ -84,7 +84,7 @@ def _b64(value: bytes) -> str:
     return base64.b64encode(value).decode()
 
 
-def _decimal(text: str, what: str, maximum: int = MAX_TREE_SIZE) -> int:
+def parse_decimal(text: str, what: str, maximum: int = MAX_TREE_SIZE) -> int:
     """An ASCII decimal with no sign and no leading zeros (``0`` itself allowed), or MalformedNote."""
     if not _DECIMAL.fullmatch(text):
         raise MalformedNote(f"{what} {text!r} is not a decimal without leading zeros")
@@ -139,7 +139,7 @@ def _split_key_string(text: str, what: str) -> tuple[str, int, int, bytes]:
     if not _KEY_ID.fullmatch(key_id_hex):
         raise NoteError(f"{what} key id {key_id_hex!r} is not 8 hex digits")
     try:
-        key = _b64decode(key64, f"{what} key")
+        key = decode_base64(key64, f"{what} key")
     except MalformedNote as error:
         raise NoteError(str(error)) from error
     if len(key) < 2:
@@ -411,13 +411,13 @@ def parse_signature_line(line: str) -> Signature:
     name, sep, encoded = line.removeprefix(SIGNATURE_PREFIX).partition(" ")
     if not sep or not is_valid_name(name):
         raise MalformedNote(f"signature line has no valid key name: {line[:40]!r}")
-    raw = _b64decode(encoded, f"signature by {name}")
+    raw = decode_base64(encoded, f"signature by {name}")
     if len(raw) < 5:
         raise MalformedNote(f"signature by {name} is too short")
     return Signature(name=name, key_id=int.from_bytes(raw[:4], "big"), signature=raw[4:])
 
 
-def _parse_note(note: str | bytes) -> tuple[str, list[Signature]]:
+def split_note(note: str | bytes) -> tuple[str, list[Signature]]:
     """The text and signature lines of a note, checked for form only (no signature is verified)."""
     if isinstance(note, bytes):
         try:
@@ -458,7 +458,7 @@ def open_note(note: str | bytes, verifier_keys: Sequence[Key]) -> Note:
     Signatures by unknown keys (name or key id differ) are kept but ignored, as the spec requires, so
     a checkpoint can carry cosignatures that this reader does not know.
     """
-    text, signatures = _parse_note(note)
+    text, signatures = split_note(note)
     known = _verifiers_by_id(verifier_keys)
     message = text.encode("utf-8")
     checked: list[Signature] = []
@@ -506,7 +506,7 @@ def add_signatures(note: str, signers: Sequence[NoteSigner]) -> str:
     Nothing is verified here (the caller may not know every key); a line identical to one already
     present is not repeated.
     """
-    text, existing = _parse_note(note)
+    text, existing = split_note(note)
     lines = [signature.line() for signature in existing]
     for line in signature_lines(text, signers):
         if line not in lines:
@@ -550,7 +550,7 @@ def parse_checkpoint(text: str) -> Checkpoint:
     Use ``open_checkpoint`` (or ``open_note`` first) for anything you will trust.
     """
     if "\n\n" in text:
-        text, _ = _parse_note(text)
+        text, _ = split_note(text)
     else:
         _check_text(text, "checkpoint")
     if not text.endswith("\n"):
@@ -561,11 +561,11 @@ def parse_checkpoint(text: str) -> Checkpoint:
     if any(not line for line in lines):
         raise MalformedNote("a checkpoint has no empty lines")
     origin, size, root, *extensions = lines
-    root_hash = _b64decode(root, "checkpoint root hash")
+    root_hash = decode_base64(root, "checkpoint root hash")
     if len(root_hash) != HASH_SIZE:
         raise MalformedNote(f"checkpoint root hash is {len(root_hash)} bytes, not {HASH_SIZE}")
     return Checkpoint(
-        origin=origin, size=_decimal(size, "checkpoint size"), root=root_hash, extensions=tuple(extensions)
+        origin=origin, size=parse_decimal(size, "checkpoint size"), root=root_hash, extensions=tuple(extensions)
     )
 
 
@@ -600,7 +600,7 @@ def format_tlog_proof(*, index: int, hashes: Sequence[bytes], checkpoint: str, e
         raise NoteError(f"index {index} is out of range")
     if len(hashes) > MAX_INCLUSION_HASHES or any(len(h) != HASH_SIZE for h in hashes):
         raise NoteError(f"an inclusion proof is at most {MAX_INCLUSION_HASHES} hashes of {HASH_SIZE} bytes")
-    _parse_note(checkpoint)  # verbatim, but it must at least be a signed note
+    split_note(checkpoint)  # verbatim, but it must at least be a signed note
     parse_checkpoint(checkpoint)
     lines = [PROOF_HEADER]
     if extra is not None:
@@ -621,17 +621,17 @@ def parse_tlog_proof(text: str) -> ProofFile:
     position = 1
     extra = None
     if position < len(lines) and lines[position].startswith("extra "):
-        extra = _b64decode(lines[position].removeprefix("extra "), "extra data")
+        extra = decode_base64(lines[position].removeprefix("extra "), "extra data")
         position += 1
     if position >= len(lines) or not lines[position].startswith("index "):
         raise MalformedNote("a tlog-proof has an index line")
-    index = _decimal(lines[position].removeprefix("index "), "index")
+    index = parse_decimal(lines[position].removeprefix("index "), "index")
     hash_lines = lines[position + 1 :]
     if len(hash_lines) > MAX_INCLUSION_HASHES:
         raise MalformedNote(f"an inclusion proof has at most {MAX_INCLUSION_HASHES} hashes")
-    hashes = [_b64decode(line, f"proof hash {n}") for n, line in enumerate(hash_lines)]
+    hashes = [decode_base64(line, f"proof hash {n}") for n, line in enumerate(hash_lines)]
     if any(len(h) != HASH_SIZE for h in hashes):
         raise MalformedNote(f"proof hashes are {HASH_SIZE} bytes")
-    _parse_note(checkpoint)
+    split_note(checkpoint)
     parse_checkpoint(checkpoint)
     return ProofFile(index=index, hashes=hashes, checkpoint=checkpoint, extra=extra)
