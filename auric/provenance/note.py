@@ -438,10 +438,10 @@ def split_note(note: str | bytes) -> tuple[str, list[Signature]]:
     return text, [parse_signature_line(line) for line in lines]
 
 
-Key = str | NoteVerifier
+VerifierKey = str | NoteVerifier  # a key string, or a verifier object
 
 
-def _verifiers_by_id(verifier_keys: Iterable[Key]) -> dict[tuple[str, int], NoteVerifier]:
+def _verifiers_by_id(verifier_keys: Iterable[VerifierKey]) -> dict[tuple[str, int], NoteVerifier]:
     known: dict[tuple[str, int], NoteVerifier] = {}
     for key in verifier_keys:
         verifier: NoteVerifier = verifier_from_string(key) if isinstance(key, str) else key
@@ -452,7 +452,7 @@ def _verifiers_by_id(verifier_keys: Iterable[Key]) -> dict[tuple[str, int], Note
     return known
 
 
-def open_note(note: str | bytes, verifier_keys: Sequence[Key]) -> Note:
+def open_note(note: str | bytes, verifier_keys: Sequence[VerifierKey]) -> Note:
     """Open a signed note: every signature by a known key must verify, and at least one must exist.
 
     Signatures by unknown keys (name or key id differ) are kept but ignored, as the spec requires, so
@@ -569,7 +569,9 @@ def parse_checkpoint(text: str) -> Checkpoint:
     )
 
 
-def open_checkpoint(note_text: str, verifier_keys: Sequence[Key], origin: str | None = None) -> tuple[Checkpoint, Note]:
+def open_checkpoint(
+    note_text: str, verifier_keys: Sequence[VerifierKey], origin: str | None = None
+) -> tuple[Checkpoint, Note]:
     """Open a signed checkpoint with the given keys and parse it, checking its origin if one is expected."""
     opened = open_note(note_text, verifier_keys)
     checkpoint = parse_checkpoint(opened.text)

@@ -89,6 +89,10 @@ class Refused(Exception):
         self.content_type = content_type
 
 
+class ConfigurationError(ValueError):
+    """The witness cannot start: a missing key, log list or state file."""
+
+
 def _conflict(size: int, why: str) -> Refused:
     logger.info("409: %s", why)
     return Refused(409, f"{size}\n", content_type=SIZE_CONTENT_TYPE)
@@ -297,8 +301,7 @@ def _read_body(environ: Mapping[str, Any]) -> bytes:
         raise Refused(400, "bad Content-Length") from error
     if not 0 <= length <= MAX_REQUEST_BYTES:
         raise Refused(413, f"request larger than {MAX_REQUEST_BYTES} bytes")
-    body = stream.read(length)
-    return body
+    return bytes(stream.read(length))
 
 
 class WitnessApp:
@@ -364,22 +367,27 @@ def make_app(
     if key is None:
         path = key_file or os.environ.get("AURIC_WITNESS_KEY_FILE")
         if not path:
-            raise SystemExit("the witness needs its private key: key_file=… or AURIC_WITNESS_KEY_FILE")
-        key = Path(path).read_text().splitlines()[0]
+            raise ConfigurationError("the witness needs its private key: key_file=… or AURIC_WITNESS_KEY_FILE")
+        words = Path(path).read_text().split()
+        if not words:
+            raise ConfigurationError(f"{path} is empty: it should start with the PRIVATE+KEY+… line")
+        key = words[0]
     if logs is None:
         logs = os.environ.get("AURIC_WITNESS_LOGS", "").splitlines()
     log_keys = parse_logs(logs)
     if not log_keys:
-        raise SystemExit("the witness follows no log: logs=[…] or AURIC_WITNESS_LOGS")
+        raise ConfigurationError("the witness follows no log: logs=[…] or AURIC_WITNESS_LOGS")
     state_path = state or os.environ.get("AURIC_WITNESS_STATE")
     if not state_path:
-        raise SystemExit("the witness needs a state file: state=… or AURIC_WITNESS_STATE")
+        raise ConfigurationError("the witness needs a state file: state=… or AURIC_WITNESS_STATE")
     witness = Witness(signer=CosignatureSigner.from_private_key(key), logs=log_keys, state=WitnessState(state_path))
     return WitnessApp(witness, prefix=prefix)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m auric.provenance.witness", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m auric.provenance.witness", description=(__doc__ or "").split("\n")[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     keygen = commands.add_parser("keygen", help="print a new private key (keep it secret) and its verifier key")
     keygen.add_argument("name", help="the witness's name, e.g. witness.example.com/lab1")
@@ -403,7 +411,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
         app = make_app(key_file=args.key_file, logs=args.log, state=args.state, prefix=args.prefix)
-    except NoteError as error:
+    except (NoteError, ConfigurationError, OSError) as error:
         parser.error(str(error))
     print(f"witness {app.witness.signer.verifier_key()}", file=sys.stderr)
     print(f"serving http://{args.host}:{args.port}{app.path}", file=sys.stderr)

@@ -24,6 +24,7 @@ from auric.provenance.note import (
     CosignatureSigner,
     CosignatureVerifier,
     MalformedNote,
+    NoteError,
     Signer,
     add_signatures,
     open_note,
@@ -375,6 +376,21 @@ def test_make_app_reads_the_environment(tmp_path: Path, monkeypatch: pytest.Monk
 
     note = checkpoint_note(leaves(2))
     assert_cosigned(call(app, format_add_checkpoint(0, [], note), path="/witness/add-checkpoint"), note)
+
+
+def test_make_app_refuses_an_incomplete_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AURIC_WITNESS_KEY_FILE", "AURIC_WITNESS_LOGS", "AURIC_WITNESS_STATE"):
+        monkeypatch.delenv(name, raising=False)
+    state = str(tmp_path / "state.sqlite3")
+
+    with pytest.raises(witness.ConfigurationError, match="private key"):
+        make_app(logs=[LOG.verifier_key()], state=state)
+    with pytest.raises(witness.ConfigurationError, match="no log"):
+        make_app(key=WITNESS.private_key_string(), state=state)
+    with pytest.raises(witness.ConfigurationError, match="state"):
+        make_app(key=WITNESS.private_key_string(), logs=[LOG.verifier_key()])
+    with pytest.raises(NoteError, match="type"):  # a log's key is no witness key
+        make_app(key=LOG.private_key_string(), logs=[LOG.verifier_key()], state=state)
 
 
 def test_the_witness_imports_no_django() -> None:
