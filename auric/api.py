@@ -129,6 +129,7 @@ class AuricAPI(NinjaAPI):
         from auric.payments.api import router as payments_router
         from auric.pricing.api import router as pricing_router
         from auric.privacy.api import router as privacy_router
+        from auric.provenance.api import router as provenance_router
 
         self.add_router("", catalog_router)
         self.add_router("", pricing_router)
@@ -139,6 +140,7 @@ class AuricAPI(NinjaAPI):
         self.add_router("", orders_router)
         self.add_router("", payments_router)
         self.add_router("", privacy_router)
+        self.add_router("", provenance_router)
 
     @property
     def urls(self) -> Any:

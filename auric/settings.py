@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "auric.catalog",
     "auric.pricing",
     "auric.inventory",
+    "auric.provenance",
     "auric.checkout",
     "auric.orders",
     "auric.payments",
@@ -303,6 +304,7 @@ AURIC_RATE_RULES = [
     ("GET", r"^/verify/certificate$", "certificate-check", "60/m"),
     ("GET", r"^/p/[^/]+(/qr\.svg)?$", "piece-history", "120/m"),
     ("POST", r"^/api/v1/payments/[^/]+/webhook$", "webhook", "300/m"),
+    ("POST", r"^/api/v1/provenance/statements$", "provenance", "120/m"),
 ]
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -356,6 +358,24 @@ AURIC_FREE_SHIPPING_THRESHOLD = "500.00"  # goods value after discounts at or ab
 AURIC_INSURED_SHIPPING_THRESHOLD = "10000.00"  # goods value at or above this ships insured
 AURIC_INSURED_SHIPPING_FEE = "50.00"
 AURIC_PICKUP_TRANSFER_DAYS = 2  # lead time when the pickup store must receive a piece by transfer
+
+# --- Provenance transparency log (docs/provenance.md) -------------------------------------------
+# The log's name in its checkpoints (C2SP tlog-checkpoint origin); the log key carries this name.
+AURIC_PROVENANCE_ORIGIN = os.environ.get("AURIC_PROVENANCE_ORIGIN", "auric.localhost/provenance")
+# Checkpoint signing key (PRIVATE+KEY+… string or a file); empty means a dev key under VAR_DIR/provenance/.
+AURIC_PROVENANCE_LOG_KEY = os.environ.get("AURIC_PROVENANCE_LOG_KEY", "")
+AURIC_PROVENANCE_LOG_KEY_FILE = os.environ.get("AURIC_PROVENANCE_LOG_KEY_FILE", "")
+# Seed of the platform's own parties' keys (base64 ≥ 32 bytes, or a file); empty means a dev seed.
+AURIC_PROVENANCE_CUSTODY_SEED = os.environ.get("AURIC_PROVENANCE_CUSTODY_SEED", "")
+AURIC_PROVENANCE_CUSTODY_SEED_FILE = os.environ.get("AURIC_PROVENANCE_CUSTODY_SEED_FILE", "")
+# Most entries the sequencer integrates under one checkpoint.
+AURIC_PROVENANCE_BATCH = int(os.environ.get("AURIC_PROVENANCE_BATCH", "2000"))
+# Witnesses that cosign checkpoints: one "name vkey url" a line (C2SP tlog-witness); and how many
+# of them a checkpoint needs (the quorum in /log/policy).
+AURIC_PROVENANCE_WITNESSES = os.environ.get("AURIC_PROVENANCE_WITNESSES", "")
+AURIC_PROVENANCE_WITNESS_QUORUM = int(os.environ.get("AURIC_PROVENANCE_WITNESS_QUORUM", "0"))
+# Integrate right after a submission commits (laptops, tests); production may run `sequence_log --loop`.
+AURIC_PROVENANCE_SEQUENCE_ON_COMMIT = env_bool("AURIC_PROVENANCE_SEQUENCE_ON_COMMIT", True)
 
 # --- Risk engine (docs/risk.md) ---------------------------------------------------------------
 AURIC_RISK_REVIEW_HOURS = 24  # a held unpaid order (and its stock) waits this long for a review

@@ -20,6 +20,8 @@ urlpatterns = [
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("payments/", include("auric.payments.urls")),
+    path("log/", include("auric.provenance.urls")),
+    path("", include("auric.provenance.page_urls")),
     path("", include("auric.storefront.urls")),
     # Uploaded and generated media; a CDN or web server serves these in production.
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),

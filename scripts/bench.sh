@@ -3,7 +3,7 @@
 # (headless, one process per scenario), then docs/BENCHMARKS.md and docs/benchmarks.svg.
 # Loopback only; every server it starts is stopped on exit. Knobs (environment):
 #   AURIC_BENCH_SCALE (50 → 10k styles), AURIC_BENCH_USERS (20), AURIC_BENCH_DURATION (30s),
-#   AURIC_BENCH_WORKERS (2 × cores), AURIC_BENCH_SCENARIOS ("bare home listing search product product_cold checkout"),
+#   AURIC_BENCH_WORKERS (2 × cores), AURIC_BENCH_SCENARIOS ("bare home listing search product product_cold checkout provenance"),
 #   AURIC_BENCH_ORDER_RATE (16 orders/s: the target load), AURIC_BENCH_LIGHT_RATE (8 in all: the vault's
 #   price, side by side with a server without it), AURIC_BENCH_VAULT_DURATION (60s),
 #   AURIC_BENCH_FRESH=1 (rebuild the catalog kept in /tmp/auric-bench-pg between runs).
@@ -25,7 +25,7 @@ duration="${AURIC_BENCH_DURATION:-30s}"
 cores="$(nproc)"
 workers="${AURIC_BENCH_WORKERS:-$((2 * cores))}"
 # checkout runs last: it buys pieces, which changes what the catalog pages show.
-scenarios="${AURIC_BENCH_SCENARIOS:-bare home listing search product product_cold checkout}"
+scenarios="${AURIC_BENCH_SCENARIOS:-bare home listing search product product_cold checkout provenance}"
 pgdir="${AURIC_BENCH_PGDIR:-/tmp/auric-bench-pg}"
 pgport="${AURIC_BENCH_PG_PORT:-54340}"
 http_port="${AURIC_BENCH_HTTP_PORT:-8765}"
@@ -145,10 +145,11 @@ side_by_side() {  # seconds, "csv" to record (else a warm-up)
 }
 
 echo "== warm-up"
-for scenario in $scenarios; do locust_run "$scenario" 4s ""; done
+for scenario in $scenarios; do [ "$scenario" = provenance ] || locust_run "$scenario" 4s ""; done
 
 for scenario in $scenarios; do
   [ "$scenario" = checkout ] && continue  # last, after the baseline below
+  [ "$scenario" = provenance ] && continue  # not a locust scenario: below, with the servers stopped
   echo "== $scenario: $users users for $duration"
   locust_run "$scenario" "$duration" "$out/$scenario"
 done
@@ -172,6 +173,15 @@ if [[ " $scenarios " == *" checkout "* ]]; then
   locust_run checkout_paced "$duration" "$out/checkout_paced"
   echo "== checkout, no think time: $users users for $duration"
   locust_run checkout "$duration" "$out/checkout"
+fi
+
+# The provenance log: appends/s, proof latency at 10k/100k/1M entries, bytes per entry (in-process,
+# on the same PostgreSQL, with the web servers stopped so nothing else competes).
+rm -f "$out/provenance.json"
+if [[ " $scenarios " == *" provenance "* ]]; then
+  stop_gunicorn
+  echo "== provenance log"
+  $py tests/bench/provenance.py --out "$out/provenance.json" --sizes "${AURIC_BENCH_LOG_SIZES:-10000,100000,1000000}"
 fi
 
 $py tests/bench/report.py --results "$out" --targets "$out/targets.json" --out docs/BENCHMARKS.md --rate "$order_rate" --light-rate "$light_rate" \

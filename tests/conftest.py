@@ -60,3 +60,28 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_lifts_the_log_guard():
+    """Transactional tests empty every table afterwards. PostgreSQL empties with TRUNCATE, which the
+    provenance log's append-only triggers do not see; SQLite deletes rows, which they refuse. So on
+    SQLite the flush alone drops those triggers and puts them back."""
+    from django.db.backends.sqlite3.operations import DatabaseOperations
+
+    from auric.provenance.append_only import APPEND_ONLY_TABLES, create_sql, drop_sql
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, **kwargs):
+        statements = original(self, style, tables, **kwargs)
+        guarded = [table for table in APPEND_ONLY_TABLES if table in tables]
+        if not statements or not guarded:
+            return statements
+        drop = [sql for table in guarded for sql in drop_sql("sqlite", table)]
+        create = [sql for table in guarded for sql in create_sql("sqlite", table)]
+        return [*drop, *statements, *create]
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = original

@@ -48,6 +48,9 @@ from auric.inventory import services as inventory
 from auric.inventory.models import Location, PieceStatus, PieceStock, Reservation, StockLevel, StockMovement, Transfer
 from auric.pricing import services as pricing
 from auric.pricing.models import MetalPrice, PriceChange
+from auric.provenance import services as provenance
+from auric.provenance.events import declared_attributes, location_party
+from auric.provenance.models import Ownership, PieceRecord
 
 OPENING_REFERENCE = "DEMO-OPENING"
 CHUNK = 500
@@ -92,6 +95,9 @@ def remove_demo_data() -> int:
         Reservation.objects.filter(Q(piece__in=pieces) | Q(variant__in=variants)).delete()
         Transfer.objects.filter(pk__in=list(transfers.values_list("pk", flat=True))).delete()
         StockLevel.objects.filter(variant__in=variants).delete()
+        # The log keeps what it logged about these pieces (it is append-only); only the link goes.
+        Ownership.objects.filter(piece__piece__in=pieces).delete()
+        PieceRecord.objects.filter(piece__in=pieces).delete()
         pieces.delete()
         Style.objects.filter(pk__in=style_ids).delete()
     return len(style_ids)
@@ -533,6 +539,69 @@ def finish(plan: CatalogPlan, written: Written, ui: UI) -> None:
                 task.advance(len(chunk))
 
 
+def log_provenance(written: Written, ui: UI) -> int:
+    """Each demo piece's history so far in the provenance log: made (its declared attributes, by
+    the platform), certified (by its lab: the demo's labs get keys held by the platform; real labs
+    submit their own signed statements), received at its location."""
+    style_ids = sorted(written.style_ids.values())
+    pieces = list(
+        Piece.objects.filter(style_id__in=style_ids)
+        .select_related("style", "variant")
+        .prefetch_related("stones", "certificates")
+        .order_by("pk")
+    )
+    stock = dict(PieceStock.objects.filter(piece__in=pieces).values_list("piece_id", "location_id"))
+    parties = {location_id: location_party(location_id) for location_id in set(stock.values())}
+    for lab in {c.lab for piece in pieces for c in piece.certificates.all()}:
+        provenance.ensure_party(provenance.lab_party_id(lab), kind="lab", name=lab)
+    provenance.ensure_party(provenance.PLATFORM, kind="platform", name="Auric")
+    logged = 0
+    with ui.task("Provenance log (signed histories)", len(pieces)) as task:
+        for chunk in _chunked(pieces, 250):
+            planned = []
+            for piece in chunk:
+                public_id = provenance.piece_public_id(piece)
+                made = piece.created_at
+                planned.append(
+                    provenance.Planned(
+                        "piece.made",
+                        provenance.PLATFORM,
+                        public_id,
+                        declared_attributes(piece),
+                        f"demo:made:{piece.pk}",
+                        made,
+                    )
+                )
+                for certificate in piece.certificates.all():
+                    planned.append(
+                        provenance.Planned(
+                            "certificate.issued",
+                            provenance.lab_party_id(certificate.lab),
+                            public_id,
+                            provenance.certificate_data(certificate),
+                            f"certificate:{certificate.lab}:{certificate.report_number}",
+                            made,
+                        )
+                    )
+                if piece.pk in stock:
+                    party = parties[stock[piece.pk]]
+                    planned.append(
+                        provenance.Planned(
+                            "inventory.received",
+                            party,
+                            public_id,
+                            {"location": party},
+                            f"demo:received:{piece.pk}",
+                            made,
+                        )
+                    )
+            logged += len(planned)
+            provenance.record_many(planned)
+            task.advance(len(chunk))
+        provenance.integrate_all()
+    return logged
+
+
 def counts() -> dict[str, int]:
     styles = demo_styles()
     pieces = Piece.objects.filter(style__in=styles)
@@ -567,6 +636,7 @@ def load(plan: CatalogPlan, *, bulk: bool, ui: UI, with_media: bool = True) -> d
     if with_media:
         add_media(plan, written, ui)
     finish(plan, written, ui)
+    log_provenance(written, ui)
     return counts()
 
 

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from auric.provenance import note
 from auric.provenance.policy import NONE, PolicyError, format_policy, parse_policy
 
-LOG = note.Signer.generate("example.com/log")
+
+def _fixed(cls, name: str):
+    """Keys from fixed seeds: parametrized ids embed them, and parallel workers must collect alike."""
+    seed = hashlib.sha256(f"{cls.__name__}:{name}".encode()).digest()
+    return cls(name, Ed25519PrivateKey.from_private_bytes(seed))
+
+
+LOG = _fixed(note.Signer, "example.com/log")
 WITNESSES = {
-    name: note.CosignatureSigner.generate(f"{name.lower()}.example") for name in ("X1", "X2", "X3", "Y1", "Y2", "Y3")
+    name: _fixed(note.CosignatureSigner, f"{name.lower()}.example") for name in ("X1", "X2", "X3", "Y1", "Y2", "Y3")
 }
 
 

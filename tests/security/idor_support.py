@@ -54,6 +54,7 @@ class Party:
     payment: Payment
     collected_order: Order
     return_request: ReturnRequest
+    owned_piece: str = ""  # the public provenance id of a piece the shopper owns
     store_objects: dict[type, Any] = field(default_factory=dict)
 
     @property
@@ -120,6 +121,7 @@ def make_party(name: str, *, warehouse: Location) -> Party:
         payment=payment,
         collected_order=collected,
         return_request=return_request,
+        owned_piece=_own(user, collected.lines.get().piece),
     )
     party.store_objects = {
         Order: pending,
@@ -132,6 +134,16 @@ def make_party(name: str, *, warehouse: Location) -> Party:
         Transfer: transfer,
     }
     return party
+
+
+def _own(user: User, piece: Any) -> str:
+    """The shopper owns the piece in the provenance log, as the paid order's handler makes it."""
+    from auric.provenance import ownership, services
+    from auric.provenance.models import PieceRecord
+
+    public_id = services.piece_public_id(piece)
+    ownership._commit(user, PieceRecord.objects.get(public_id=public_id), source=f"idor:{public_id}", reason="sale")
+    return public_id
 
 
 def make_store_user(party: Party, *, role: str) -> User:

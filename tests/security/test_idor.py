@@ -77,6 +77,8 @@ OBJECT_OPERATIONS: dict[str, Target] = {
         lambda p: {"number": p.pending_order.number}, body=lambda p: {"provider": "sandbox"}
     ),
     "GET /api/v1/payments/{payment_id}": Target(lambda p: {"payment_id": str(p.payment.pk)}),
+    "POST /api/v1/provenance/pieces/{piece_id}/transfer": Target(lambda p: {"piece_id": p.owned_piece}),
+    "GET /api/v1/provenance/pieces/{piece_id}/ownership-proof": Target(lambda p: {"piece_id": p.owned_piece}),
     "POST /api/v1/orders/{number}/refunds": Target(
         lambda p: {"number": p.collected_order.number},
         body=lambda p: {"amount": "10.00", "reason": "goodwill"},
@@ -90,6 +92,10 @@ PUBLIC_OPERATIONS: dict[str, str] = {
     "GET /api/v1/catalog/styles/{slug}/price-changes": "a live style's public price history",
     "GET /api/v1/catalog/pieces/{piece_id}": "a piece for sale is public",
     "GET /api/v1/catalog/pieces/{serial}": "a piece's public price breakdown",
+    "GET /api/v1/provenance/pieces/{piece_id}": "a piece's history in the public log (no personal data)",
+    "GET /api/v1/provenance/pieces/{piece_id}/bundle": "the same public history as an offline bundle",
+    "POST /api/v1/provenance/pieces/{piece_id}/claim": "anyone may claim a piece, but only with the one-time code "
+    "its owner handed over; without it nothing changes (422/409)",
     "POST /api/v1/account/consents/{kind}": "names a kind of consent, not an object: it always changes the "
     "caller's own consent (tests/privacy/test_rights.py)",
     "POST /api/v1/payments/{provider}/webhook": "names a payment provider, not an owned object; the provider "
