@@ -85,3 +85,14 @@ def _flush_lifts_the_log_guard():
     DatabaseOperations.sql_flush = sql_flush
     yield
     DatabaseOperations.sql_flush = original
+
+
+@pytest.fixture(autouse=True)
+def _outside_any_request():
+    """Each test starts outside a web request: a response an earlier test never closed (so Django
+    never sent request_finished) must not leave later events waiting for the end of that request."""
+    from auric.core import events
+
+    token = events._after_response.set(None)
+    yield
+    events._after_response.reset(token)

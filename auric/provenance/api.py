@@ -12,7 +12,7 @@ import binascii
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Path, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from auric.accounts.auth import API_AUTH
 from auric.api import READ_ERRORS, WRITE_ERRORS, errors
@@ -84,14 +84,14 @@ def piece_history(public_id: str) -> PieceHistoryOut:
     )
 
 
-@router.get("/provenance/pieces/{piece_id}", response={200: PieceHistoryOut, **errors(404, 422)})
+@router.get("/provenance/pieces/{piece_id}", response={200: PieceHistoryOut, **READ_ERRORS, **errors(404)})
 def get_piece_history(request: HttpRequest, piece_id: str = PieceId) -> Any:
     return piece_history(piece_id)
 
 
 @router.get(
     "/provenance/pieces/{piece_id}/bundle",
-    response={200: None, **errors(404, 422)},
+    response={200: None, **READ_ERRORS, **errors(404)},
     summary="The piece's offline bundle (zip: entries, C2SP tlog-proofs, policy)",
     openapi_extra={
         "responses": {"200": {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}}
@@ -117,7 +117,7 @@ class CheckpointOut(Schema):
     log_key: str
 
 
-@router.get("/provenance/checkpoint", response={200: CheckpointOut, **errors(404)})
+@router.get("/provenance/checkpoint", response={200: CheckpointOut, **READ_ERRORS, **errors(404)})
 def get_checkpoint(request: HttpRequest) -> Any:
     checkpoint = selectors.latest_checkpoint()
     if checkpoint is None:
@@ -138,7 +138,7 @@ class ConsistencyOut(Schema):
 
 
 @router.get("/provenance/consistency", response={200: ConsistencyOut, **READ_ERRORS})
-def get_consistency(request: HttpRequest, old: int = Field(..., ge=1), new: int = Field(..., ge=1)) -> Any:
+def get_consistency(request: HttpRequest, old: int = Query(..., ge=1), new: int = Query(..., ge=1)) -> Any:
     checkpoint = selectors.latest_checkpoint()
     if checkpoint is None or not old <= new <= checkpoint.size:
         raise ValidationFailed(
@@ -156,7 +156,7 @@ class PartyOut(Schema):
     keys: list[dict[str, Any]]
 
 
-@router.get("/provenance/parties", response={200: list[PartyOut]})
+@router.get("/provenance/parties", response={200: list[PartyOut], **READ_ERRORS})
 def list_parties(request: HttpRequest) -> Any:
     parties = Party.objects.prefetch_related("keys").order_by("party_id")
     return [
@@ -208,7 +208,7 @@ def submit_statements(request: HttpRequest, body: SubmissionIn) -> Any:
         accepted = services.accept_entries(raw)
     except StatementError as error:  # pragma: no cover - accept_entries turns these into problems
         raise services.StatementRefused(str(error)) from error
-    return 202, SubmissionOut(accepted=[{"source": a.source, "duplicate": a.duplicate} for a in accepted])
+    return Status(202, SubmissionOut(accepted=[{"source": a.source, "duplicate": a.duplicate} for a in accepted]))
 
 
 # --- ownership (the signed-in owner) ------------------------------------------------------------
@@ -242,7 +242,12 @@ class OwnershipProofOut(Schema):
     secret: str
 
 
-@router.get("/provenance/owned", response={200: list[OwnershipOut], **errors(401)}, auth=API_AUTH, summary="My pieces")
+@router.get(
+    "/provenance/owned",
+    response={200: list[OwnershipOut], **READ_ERRORS, **errors(401)},
+    auth=API_AUTH,
+    summary="My pieces",
+)
 def my_pieces(request: HttpRequest) -> Any:
     return [
         OwnershipOut(piece=o.piece.public_id, commitment=o.commitment, since=o.since.isoformat())
@@ -258,7 +263,7 @@ def my_pieces(request: HttpRequest) -> Any:
 )
 def start_transfer(request: HttpRequest, piece_id: str = PieceId) -> Any:
     offer = ownership.start_transfer(user=_auth(request), public_id=piece_id)
-    return 201, TransferOut(piece=piece_id, code=offer.code, expires_at=offer.expires_at.isoformat())
+    return Status(201, TransferOut(piece=piece_id, code=offer.code, expires_at=offer.expires_at.isoformat()))
 
 
 @router.post(
@@ -269,7 +274,7 @@ def start_transfer(request: HttpRequest, piece_id: str = PieceId) -> Any:
 )
 def claim_transfer(request: HttpRequest, body: ClaimIn, piece_id: str = PieceId) -> Any:
     owned = ownership.claim_transfer(user=_auth(request), public_id=piece_id, code=body.code)
-    return 201, OwnershipOut(piece=piece_id, commitment=owned.commitment, since=owned.since.isoformat())
+    return Status(201, OwnershipOut(piece=piece_id, commitment=owned.commitment, since=owned.since.isoformat()))
 
 
 @router.get(
