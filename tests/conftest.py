@@ -67,6 +67,7 @@ def _flush_lifts_the_log_guard():
     """Transactional tests empty every table afterwards. PostgreSQL empties with TRUNCATE, which the
     provenance log's append-only triggers do not see; SQLite deletes rows, which they refuse. So on
     SQLite the flush alone drops those triggers and puts them back."""
+    import django.db.backends.sqlite3.base  # noqa: F401  (the backend first: operations imports it back)
     from django.db.backends.sqlite3.operations import DatabaseOperations
 
     from auric.provenance.append_only import APPEND_ONLY_TABLES, create_sql, drop_sql

@@ -41,7 +41,9 @@ def drop_sql(vendor: str, table: str) -> list[str]:
 POSTGRES_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION provenance_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION '{MESSAGE}: % on %', TG_OP, TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation';
+    -- no percent signs: Django composes this text like a query with parameters
+    RAISE EXCEPTION USING MESSAGE = '{MESSAGE}: ' || TG_OP || ' on ' || TG_TABLE_NAME,
+        ERRCODE = 'integrity_constraint_violation';
 END
 $$
 """
