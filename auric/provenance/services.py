@@ -9,8 +9,10 @@ complete subtrees, and signs a checkpoint for the new size — all in one transa
 from __future__ import annotations
 
 import base64
+import os
 import secrets
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +24,7 @@ from django.utils.translation import gettext_noop
 
 from auric.catalog.models import Certificate, Piece
 from auric.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from auric.core.sql import copy_insert, in_values
 from auric.core.transactions import service_transaction
 from auric.provenance import keys, selectors, tlog
 from auric.provenance.models import (
@@ -239,7 +242,8 @@ def piece_public_id(piece: Piece) -> str:
 # --- accepting statements -----------------------------------------------------------------------
 
 
-def _checked(signed: SignedStatement, keys_by_id: Mapping[str, PartyKey]) -> None:
+def _authorised(signed: SignedStatement, keys_by_id: Mapping[str, PartyKey]) -> PartyKey:
+    """The statement's key, if its party may state this with it now (the signature aside)."""
     key = keys_by_id.get(signed.key_id)
     if key is None:
         raise UnknownSigner(f"Key {signed.key_id} is not registered")
@@ -249,10 +253,38 @@ def _checked(signed: SignedStatement, keys_by_id: Mapping[str, PartyKey]) -> Non
         raise UnknownSigner(f"Key {signed.key_id} of {signed.party} was revoked")
     if signed.type in PLATFORM_ONLY_TYPES and signed.party != PLATFORM:
         raise StatementRefused(f"Only the platform states {signed.type}")
+    return key
+
+
+def _checked(signed: SignedStatement, keys_by_id: Mapping[str, PartyKey]) -> None:
+    key = _authorised(signed, keys_by_id)
     try:
         signed.verify(bytes(key.public_key))
     except StatementError as error:
         raise UnknownSigner(str(error)) from error
+
+
+# Ed25519 verification releases the GIL: a large upload is verified on every core.
+VERIFY_WORKERS = os.cpu_count() or 1
+_VERIFIERS = ThreadPoolExecutor(max_workers=VERIFY_WORKERS, thread_name_prefix="provenance-verify")
+PARALLEL_FROM = 64
+
+
+def _verify_signatures(parsed: Sequence[SignedStatement], keys_by_id: Mapping[str, PartyKey]) -> None:
+    def verify(chunk: Sequence[SignedStatement]) -> str | None:
+        for signed in chunk:
+            try:
+                signed.verify(bytes(keys_by_id[signed.key_id].public_key))
+            except StatementError as error:
+                return str(error)
+        return None
+
+    workers = VERIFY_WORKERS if len(parsed) >= PARALLEL_FROM else 1
+    size = -(-len(parsed) // workers)
+    chunks = [parsed[i : i + size] for i in range(0, len(parsed), size)]
+    outcomes = list(_VERIFIERS.map(verify, chunks)) if workers > 1 else [verify(parsed)]
+    if failure := next((outcome for outcome in outcomes if outcome), None):
+        raise UnknownSigner(failure)
 
 
 def _locked_keys(key_ids: set[str]) -> list[PartyKey]:
@@ -301,10 +333,17 @@ def accept_entries(entries: Sequence[bytes]) -> list[Accepted]:
         parsed = [parse_entry(entry) for entry in entries]
     except StatementError as error:
         raise StatementRefused(str(error)) from error
+    key_ids = {s.key_id for s in parsed}
+    # Signatures are verified before the transaction, so the keys stay locked only briefly; key
+    # rows never change but for a revocation, which is checked again under the lock.
+    keys_by_id = {k.key_id: k for k in PartyKey.objects.select_related("party").filter(key_id__in=key_ids)}
+    for signed in parsed:
+        _authorised(signed, keys_by_id)
+    _verify_signatures(parsed, keys_by_id)
     with service_transaction():
-        keys_by_id = {k.key_id: k for k in _locked_keys({s.key_id for s in parsed})}
+        locked = {k.key_id: k for k in _locked_keys(key_ids)}
         for signed in parsed:
-            _checked(signed, keys_by_id)
+            _authorised(signed, locked)
         return _log_batch(parsed, list(entries))
 
 
@@ -313,7 +352,7 @@ def _log_batch(
 ) -> list[Accepted]:
     """`_log` for many statements: one read of what is known, two bulk inserts."""
     sources = sources or ["sha256:" + tlog.leaf_hash(entry).hex() for entry in entries]
-    known = set(Submission.objects.filter(source__in=sources).values_list("source", flat=True))
+    known = set(Submission.objects.filter(in_values("source", sources)).values_list("source", flat=True))
     results, fresh = [], {}
     for signed, entry, source in zip(parsed, entries, sources, strict=True):
         duplicate = source in known or source in fresh
@@ -322,10 +361,10 @@ def _log_batch(
         results.append(Accepted(source=source, duplicate=duplicate))
     try:
         with transaction.atomic():
-            Submission.objects.bulk_create([Submission(source=source) for source in fresh])
+            copy_insert([Submission(source=source) for source in fresh])
     except IntegrityError:  # the same entries arrived concurrently: settle them one by one
         return [_log(signed, source=source) for signed, source in zip(parsed, sources, strict=True)]
-    PendingEntry.objects.bulk_create(
+    copy_insert(
         [
             PendingEntry(entry=entry, source=source, piece=s.piece, type=s.type, party=s.party, key_id=s.key_id)
             for source, (s, entry) in fresh.items()
@@ -435,7 +474,7 @@ def integrate_pending(*, limit: int | None = None) -> Checkpoint | None:
         leaf_hashes = [tlog.leaf_hash(bytes(item.entry)) for item in pending]
         created = tlog.new_nodes(size, leaf_hashes, edge.__getitem__)
         now = timezone.now()
-        LogEntry.objects.bulk_create(
+        copy_insert(
             [
                 LogEntry(
                     index=size + offset,
@@ -448,13 +487,10 @@ def integrate_pending(*, limit: int | None = None) -> Checkpoint | None:
                     integrated_at=now,
                 )
                 for offset, item in enumerate(pending)
-            ],
-            batch_size=500,
+            ]
         )
-        TreeNode.objects.bulk_create(
-            [TreeNode(key=_node_key(node), hash=digest) for node, digest in created.items()], batch_size=1000
-        )
-        PendingEntry.objects.filter(id__in=[item.id for item in pending]).delete()
+        copy_insert([TreeNode(key=_node_key(node), hash=digest) for node, digest in created.items()])
+        PendingEntry.objects.filter(in_values("id", [item.id for item in pending]))._raw_delete(PendingEntry.objects.db)
         new_size = size + len(pending)
         root = tlog.hash_of_range(tlog.root_nodes(new_size), {**edge, **created})
         head.size, head.root, head.updated_at = new_size, root, now

@@ -1,7 +1,7 @@
 """Hand-written statements: several tables inserted at once, all or nothing."""
 
 import pytest
-from django.db import IntegrityError, connections
+from django.db import IntegrityError, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from auric import privacy
@@ -59,3 +59,16 @@ def test_nothing_to_insert_is_no_statement():
     with CaptureQueriesContext(connections[vault_alias()]) as statements:
         sql.insert_all([[], []], using=vault_alias())
     assert len(statements) == 0
+
+
+@pytest.mark.django_db
+def test_copy_insert_and_in_values_on_either_database() -> None:
+    from auric.core.sql import copy_insert, in_values
+    from auric.provenance.models import Submission
+
+    copy_insert([Submission(source=f"s{n}") for n in range(300)])
+    wanted = [f"s{n}" for n in range(0, 300, 7)] + ["missing"]
+    found = set(Submission.objects.filter(in_values("source", wanted)).values_list("source", flat=True))
+    assert found == set(wanted) - {"missing"}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        copy_insert([Submission(source="s1")])

@@ -211,3 +211,17 @@ def test_concurrent_sequencers_integrate_every_entry_exactly_once() -> None:
     assert not PendingEntry.objects.exists()
     checkpoint = _verified_checkpoint()
     assert checkpoint.root == selectors.root_at(62)
+
+
+def test_a_large_upload_is_verified_in_parallel_and_one_forgery_refuses_it_all() -> None:
+    lab = _lab()
+    signed = [_certificate(lab, f"P{number}") for number in range(services.PARALLEL_FROM + 10)]
+    forged = _certificate(Ed25519PrivateKey.generate(), "FORGED")
+    # The forger claims the lab's key: its signature is the one thing wrong.
+    forged = type(forged)(forged.statement, signed[0].key_id, forged.signature)
+    before = PendingEntry.objects.count()
+    with pytest.raises(services.UnknownSigner, match="does not verify"):
+        services.accept_entries([s.entry_bytes() for s in [*signed[:40], forged, *signed[40:]]])
+    assert PendingEntry.objects.count() == before
+    accepted = services.accept_entries([s.entry_bytes() for s in signed])
+    assert len(accepted) == len(signed) and not any(a.duplicate for a in accepted)
