@@ -50,7 +50,7 @@ from auric.pricing import services as pricing
 from auric.pricing.models import MetalPrice, PriceChange
 from auric.provenance import services as provenance
 from auric.provenance.events import declared_attributes, location_party
-from auric.provenance.models import Ownership, PieceRecord
+from auric.provenance.models import LogEntry, Ownership, PendingEntry, PieceRecord
 
 OPENING_REFERENCE = "DEMO-OPENING"
 CHUNK = 500
@@ -555,6 +555,14 @@ def log_provenance(written: Written, ui: UI) -> int:
     for lab in {c.lab for piece in pieces for c in piece.certificates.all()}:
         provenance.ensure_party(provenance.lab_party_id(lab), kind="lab", name=lab)
     provenance.ensure_party(provenance.PLATFORM, kind="platform", name="Auric")
+    # What the services' events logged already (the service writer, stock receipts) is not repeated.
+    already = {
+        (piece, kind)
+        for model in (LogEntry, PendingEntry)
+        for piece, kind in model.objects.filter(type__in=["piece.made", "inventory.received"]).values_list(
+            "piece", "type"
+        )
+    }
     logged = 0
     with ui.task("Provenance log (signed histories)", len(pieces)) as task:
         for chunk in _chunked(pieces, 250):
@@ -562,16 +570,17 @@ def log_provenance(written: Written, ui: UI) -> int:
             for piece in chunk:
                 public_id = provenance.piece_public_id(piece)
                 made = piece.created_at
-                planned.append(
-                    provenance.Planned(
-                        "piece.made",
-                        provenance.PLATFORM,
-                        public_id,
-                        declared_attributes(piece),
-                        f"demo:made:{piece.pk}",
-                        made,
+                if (public_id, "piece.made") not in already:
+                    planned.append(
+                        provenance.Planned(
+                            "piece.made",
+                            provenance.PLATFORM,
+                            public_id,
+                            declared_attributes(piece),
+                            f"demo:made:{piece.pk}",
+                            made,
+                        )
                     )
-                )
                 for certificate in piece.certificates.all():
                     planned.append(
                         provenance.Planned(
@@ -583,7 +592,7 @@ def log_provenance(written: Written, ui: UI) -> int:
                             made,
                         )
                     )
-                if piece.pk in stock:
+                if piece.pk in stock and (public_id, "inventory.received") not in already:
                     party = parties[stock[piece.pk]]
                     planned.append(
                         provenance.Planned(
@@ -598,7 +607,6 @@ def log_provenance(written: Written, ui: UI) -> int:
             logged += len(planned)
             provenance.record_many(planned)
             task.advance(len(chunk))
-        provenance.integrate_all()
     return logged
 
 
@@ -624,6 +632,12 @@ def counts() -> dict[str, int]:
 
 def load(plan: CatalogPlan, *, bulk: bool, ui: UI, with_media: bool = True) -> dict[str, int]:
     """Write the whole demo shop for a plan; returns the counts printed by the command."""
+    # The provenance log takes the whole load as one batch (one checkpoint), not a batch per event.
+    with provenance.sequencing_deferred():
+        return _load(plan, bulk=bulk, ui=ui, with_media=with_media)
+
+
+def _load(plan: CatalogPlan, *, bulk: bool, ui: UI, with_media: bool) -> dict[str, int]:
     taxonomy = ensure_taxonomy()
     load_metal_prices(plan.seed, ui)
     writer = BulkWriter(taxonomy) if bulk else ServiceWriter(taxonomy)

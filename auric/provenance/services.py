@@ -11,8 +11,10 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -315,8 +317,25 @@ def _log(signed: SignedStatement, *, source: str | None) -> Accepted:
     return Accepted(source=source, duplicate=False)
 
 
+# Bulk work (imports, the demo) defers sequencing to one run at its end: one checkpoint, not one
+# per statement.
+_sequencing_deferred: ContextVar[bool] = ContextVar("auric_provenance_sequencing_deferred", default=False)
+
+
+@contextmanager
+def sequencing_deferred() -> Iterator[None]:
+    """Statements accepted inside wait for the sequencer, which runs once when the block ends."""
+    token = _sequencing_deferred.set(True)
+    try:
+        yield
+    finally:
+        _sequencing_deferred.reset(token)
+    integrate_all()
+
+
 def _sequence_soon() -> None:
-    integrate_pending()
+    if not _sequencing_deferred.get():
+        integrate_pending()
 
 
 def accept(signed: SignedStatement, *, source: str | None = None) -> Accepted:
