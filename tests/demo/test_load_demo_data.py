@@ -29,6 +29,7 @@ from auric.inventory.services import refresh_style_availability, replay_piece_st
 from auric.pricing import services as pricing
 from auric.pricing.models import FlashPrice, MetalPrice, PriceChange
 from tests.demo.gltf_check import validate_glb
+from tests.provenance.support import empty_log
 
 STYLES = 22  # at least one style of every family
 SEED = 7
@@ -41,6 +42,7 @@ def _load(**options: Any) -> str:
 
 
 def _clean() -> None:
+    empty_log()  # the demo logs its pieces' histories; the log outlives the pieces otherwise
     loader.remove_demo_data()
     MetalPrice.objects.all().delete()
     Location.objects.filter(code__in=[loc.code for loc in data.LOCATIONS]).delete()
