@@ -38,6 +38,9 @@ py=.venv/bin/python
 export AURIC_VAR_DIR="${AURIC_BENCH_VAR_DIR:-/tmp/auric-bench-var}"
 export AURIC_BENCH_VIEWS=1 AURIC_SECURE_COOKIES=0 AURIC_DEBUG=0 AURIC_LOG_LEVEL=WARNING
 export OPENBLAS_NUM_THREADS=1
+# As in production: web workers only accept provenance statements; one `sequence_log --loop`
+# integrates them (a checkpoint a second at most), started below beside gunicorn.
+export AURIC_PROVENANCE_SEQUENCE_ON_COMMIT=0
 # The load comes from one address, so the per-client rate limits would measure themselves.
 export AURIC_RATE_LIMITS=0
 # locust plays the payment provider too: it signs the sandbox callbacks with this run's secret.
@@ -60,7 +63,9 @@ stop_plain_gunicorn() {
   [ -n "$plain_pid" ] && kill -TERM "$plain_pid" 2>/dev/null && wait "$plain_pid" 2>/dev/null || true
   plain_pid=""
 }
+sequencer_pid=""
 cleanup() {
+  [ -n "$sequencer_pid" ] && kill "$sequencer_pid" 2>/dev/null || true
   stop_gunicorn
   stop_plain_gunicorn
   scripts/postgres.sh stop "$pgdir" || true
@@ -108,6 +113,8 @@ start_gunicorn() {  # extra environment assignments for the web processes, e.g. 
   gunicorn_pid="$served_pid"
 }
 start_gunicorn
+$py manage.py sequence_log --loop --interval 1 >"$out/sequencer.log" 2>&1 &
+sequencer_pid=$!
 
 # The vault is priced side by side: a second server without it, on the next port, at the same time.
 plain_port=$((http_port + 1))
@@ -180,6 +187,8 @@ fi
 rm -f "$out/provenance.json"
 if [[ " $scenarios " == *" provenance "* ]]; then
   stop_gunicorn
+  kill "$sequencer_pid" 2>/dev/null || true
+  sequencer_pid=""
   echo "== provenance log"
   $py tests/bench/provenance.py --out "$out/provenance.json" --sizes "${AURIC_BENCH_LOG_SIZES:-10000,100000,1000000}"
 fi

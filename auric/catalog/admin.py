@@ -476,7 +476,7 @@ class CertificateInline(RegistrationOnlyInlineMixin, StackedInline):
     model = Certificate
     extra = 0
     max_num = 1
-    fields = ("lab", "report_number", "issued_on", "grades")
+    fields = ("lab", "report_number", "issued_on", "grading_system", "grades", "measurements", "report_sha256")
     tab = True
 
 
@@ -548,6 +548,9 @@ class PieceAdmin(ServiceFormAdminMixin, ModelAdmin):
                     report_number=row["report_number"],
                     issued_on=row["issued_on"],
                     grades=row.get("grades") or {},
+                    grading_system=row.get("grading_system") or "",
+                    measurements=row.get("measurements") or "",
+                    report_sha256=row.get("report_sha256") or "",
                 )
             _mark_saved(formset, [])
         data = form.cleaned_data

@@ -53,6 +53,9 @@ class CertificateInput:
     report_number: str
     issued_on: date
     grades: dict[str, Any] = field(default_factory=dict)
+    grading_system: str = ""
+    measurements: str = ""
+    report_sha256: str = ""
 
 
 class Errors:
@@ -272,9 +275,21 @@ def check_certificate(certificate: CertificateInput, main: Stone | None, errors:
     known_lab = certificate.lab in vocab.Lab.__members__.values()
     if number and known_lab and Certificate.objects.filter(lab=certificate.lab, report_number=number).exists():
         errors.add("certificate.report_number", f"{certificate.lab} report {number} is registered already")
+    if certificate.report_sha256 and not re.fullmatch(r"[0-9a-f]{64}", certificate.report_sha256):
+        errors.add("certificate.report_sha256", "The report's SHA-256 is 64 lower-case hex digits")
+    if len(certificate.grading_system) > 60 or len(certificate.measurements) > 80:
+        errors.add("certificate", "Grading system or measurements too long")
     if errors:
         return None
-    return Certificate(lab=certificate.lab, report_number=number, issued_on=issued_on, grades=grades)
+    return Certificate(
+        lab=certificate.lab,
+        report_number=number,
+        issued_on=issued_on,
+        grades=grades,
+        grading_system=certificate.grading_system,
+        measurements=certificate.measurements,
+        report_sha256=certificate.report_sha256,
+    )
 
 
 def check_grades_match_stone(grades: Mapping[str, Any], main: Stone | None, errors: Errors) -> None:

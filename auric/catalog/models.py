@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -271,6 +272,12 @@ class Certificate(models.Model):
     report_number = models.CharField(max_length=40)
     issued_on = models.DateField()
     grades = models.JSONField(default=dict, blank=True)
+    grading_system = models.CharField(max_length=60, blank=True, help_text="e.g. GIA 4Cs, GB/T 16554-2017")
+    measurements = models.CharField(max_length=80, blank=True, help_text="e.g. 6.45 – 6.48 × 3.98 mm")
+    # SHA-256 of the report file as the lab issued it, logged with the certificate (hex).
+    report_sha256 = models.CharField(
+        max_length=64, blank=True, validators=[RegexValidator(r"^[0-9a-f]{64}$", "64 lower-case hex digits")]
+    )
 
     class Meta:
         ordering = ["-issued_on"]

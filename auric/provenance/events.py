@@ -1,7 +1,8 @@
 """What the rest of the platform tells the log, through the outbox.
 
 Handled (by event name: provenance imports neither inventory nor orders):
-  catalog.PieceRegistered     → piece.made (the declared attributes), signed by the platform
+  catalog.PieceRegistered     → piece.made (the declared attributes), signed by the platform, and
+                                certificate.issued for its lab report, signed by the lab
   inventory.PieceReceived     → inventory.received, signed by the receiving warehouse or store
   inventory.TransferReceived  → inventory.transferred per piece, signed by the receiving location
   inventory.PieceSold         → piece.sold, signed by the selling location (no buyer data)
@@ -71,6 +72,7 @@ def _piece(piece_id: int) -> tuple[Piece, str]:
 
 @events.handles(PIECE_REGISTERED)
 def log_piece_made(event: OutboxEvent) -> None:
+    """The declared attributes, and the lab report the piece was registered with (by its lab)."""
     piece, public_id = _piece(event.payload["piece_id"])
     services.record(
         "piece.made",
@@ -80,6 +82,8 @@ def log_piece_made(event: OutboxEvent) -> None:
         source=f"event:{event.id}",
         at=event.occurred_at,
     )
+    for certificate in piece.certificates.all():
+        services.log_certificate(certificate)
 
 
 def _location_statement(event: OutboxEvent, type_: str, **data: Any) -> None:

@@ -334,8 +334,16 @@ def sequencing_deferred() -> Iterator[None]:
 
 
 def _sequence_soon() -> None:
-    if not _sequencing_deferred.get():
-        integrate_pending()
+    """After a submission commits: integrate, unless another sequencer is at work. That one looks
+    for pending entries again after each batch, and ours committed before we found it busy, so it
+    takes ours too; web workers never queue up behind each other on the log head."""
+    if _sequencing_deferred.get():
+        return
+    try:
+        while integrate_pending(wait=False) is not None:
+            pass
+    except SequencerBusy:
+        return
 
 
 def accept(signed: SignedStatement, *, source: str | None = None) -> Accepted:
@@ -465,9 +473,16 @@ def record_many(planned: Sequence[Planned]) -> list[Accepted]:
 # --- the sequencer ------------------------------------------------------------------------------
 
 
-def _head() -> LogHead:
-    head = LogHead.objects.select_for_update().filter(origin=keys.origin()).first()
+class SequencerBusy(Exception):
+    """Another sequencer holds the log head (only with ``wait=False``)."""
+
+
+def _head(*, wait: bool = True) -> LogHead:
+    locked = LogHead.objects.select_for_update(skip_locked=not wait)
+    head = locked.filter(origin=keys.origin()).first()
     if head is None:
+        if not wait and LogHead.objects.filter(origin=keys.origin()).exists():
+            raise SequencerBusy
         LogHead.objects.bulk_create(
             [LogHead(origin=keys.origin(), size=0, root=tlog.EMPTY_ROOT)], ignore_conflicts=True
         )
@@ -480,11 +495,13 @@ def _node_key(node: tlog.Node) -> int:
     return (level << LEVEL_SHIFT) | index
 
 
-def integrate_pending(*, limit: int | None = None) -> Checkpoint | None:
-    """Append pending entries to the log (one batch) and sign the new checkpoint."""
+def integrate_pending(*, limit: int | None = None, wait: bool = True) -> Checkpoint | None:
+    """Append pending entries to the log (one batch) and sign the new checkpoint.
+
+    ``wait=False`` raises SequencerBusy instead of waiting for another sequencer."""
     limit = limit or settings.AURIC_PROVENANCE_BATCH
     with service_transaction():
-        head = _head()
+        head = _head(wait=wait)
         pending = list(PendingEntry.objects.order_by("id")[:limit])
         if not pending:
             return None
@@ -553,7 +570,10 @@ def certificate_data(certificate: Certificate) -> dict[str, Any]:
         "lab": certificate.lab,
         "number": certificate.report_number,
         "issued_on": certificate.issued_on.isoformat(),
+        "grading_system": certificate.grading_system,
         "grades": certificate.grades,
+        "measurements": certificate.measurements,
+        "report_sha256": certificate.report_sha256,
     }
 
 
