@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from auric.accounts.models import User
@@ -85,6 +85,13 @@ class Command(BaseCommand):
                 piece__price__lt=Decimal(str(settings.AURIC_STEP_UP_THRESHOLD)) * Decimal("0.9"),
             ).values_list("piece_id", flat=True)[: options["pieces"] * 4]
         )
+        if len(buyable) < options["pieces"]:
+            # Earlier runs on the kept catalog bought the rest: a short list would run out mid-run and
+            # turn into "not available" errors that measure the harness, not the shop.
+            raise CommandError(
+                f"only {len(buyable)} buyable pieces left (need {options['pieces']}): rebuild the catalog",
+                returncode=3,
+            )
         rng.shuffle(buyable)
         # Accounts exist before the run: registering costs a deliberately slow password hash, which
         # is not what the checkout scenario measures. Each run issues fresh tokens. Each order is
