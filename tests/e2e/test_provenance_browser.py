@@ -29,7 +29,7 @@ from tests.factories import CertificateFactory, PieceFactory, StoneFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 VERIFY_JS = Path(__file__).resolve().parents[2] / "auric" / "provenance" / "static" / "provenance" / "verify.js"
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "merkle"
+VECTORS = Path(__file__).resolve().parents[1] / "provenance" / "vectors" / "merkle"
 
 CSP_WATCH = """
 window.__cspViolations = [];
@@ -310,7 +310,7 @@ def _vector_page(page, url: str):
     page.wait_for_function("() => !!window.AuricVerify")
 
 
-@pytest.mark.skipif(not VECTORS.exists(), reason="the shared vectors are not checked out")
+@pytest.mark.skipif(not VECTORS.exists(), reason="the public vectors are missing")
 def test_the_scripts_primitives_pass_the_public_vectors(site):
     url, page = site
     _vector_page(page, url)

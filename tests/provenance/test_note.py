@@ -27,7 +27,7 @@ from auric.provenance.note import (
     Verifier,
 )
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "merkle"
+VECTORS = Path(__file__).resolve().parent / "vectors" / "merkle"  # public vectors, sources in its README
 NOTES = json.loads((VECTORS / "signed-note-vectors.json").read_text())
 TLOG_EXAMPLES = json.loads((VECTORS / "c2sp-tlog-examples.json").read_text())
 VALID = {vector["id"]: vector for vector in NOTES["valid_notes"]}

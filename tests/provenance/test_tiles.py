@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from auric.provenance import tiles, tlog
 
-EXAMPLES = json.loads(
-    (Path(__file__).resolve().parents[3] / "shared" / "vectors" / "merkle" / "c2sp-tlog-examples.json").read_text()
-)["tlog_tiles"]
+EXAMPLES = json.loads((Path(__file__).resolve().parent / "vectors" / "merkle" / "c2sp-tlog-examples.json").read_text())[
+    "tlog_tiles"
+]
 
 
 def test_spec_examples() -> None:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from auric.provenance import tlog
 from auric.provenance.tlog import InvalidProof
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "merkle"
+VECTORS = Path(__file__).resolve().parent / "vectors" / "merkle"  # public vectors, sources in its README
 REFERENCE = json.loads((VECTORS / "rfc6962-reference-tree.json").read_text())
 PROBES = VECTORS / "transparency-dev-merkle" / "testdata"
 

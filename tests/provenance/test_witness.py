@@ -32,7 +32,7 @@ from auric.provenance.note import (
 )
 from auric.provenance.witness import WitnessApp, format_add_checkpoint, make_app, parse_add_checkpoint
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "merkle"
+VECTORS = Path(__file__).resolve().parent / "vectors" / "merkle"  # public vectors, sources in its README
 ADD_CHECKPOINT_EXAMPLE = json.loads((VECTORS / "c2sp-tlog-examples.json").read_text())[
     "tlog_witness_add_checkpoint_example"
 ]
