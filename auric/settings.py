@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "auric.checkout",
     "auric.orders",
     "auric.payments",
+    "auric.warranty",
     "auric.risk",
     "auric.storefront",
     "auric.demo",

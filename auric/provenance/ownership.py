@@ -77,6 +77,13 @@ def _commit(user: Any, record: PieceRecord, *, source: str, reason: str) -> Owne
         source=source,
         at=now,
     )
+    if reason == "resale":
+        # Whoever keeps something per owner (the warranty cards) follows the piece to its new owner.
+        events.publish(
+            "provenance.OwnershipTransferred",
+            {"piece_id": record.piece_id, "public_id": record.public_id, "reason": reason, "owner_id": user.pk},
+            aggregate=f"provenance.piece:{record.public_id}",
+        )
     return ownership
 
 
