@@ -33,7 +33,18 @@ from tests.checkout.conftest import stocked_piece
 from tests.factories import LocationFactory, StyleFactory, UserFactory, VariantFactory
 
 # Every table an object endpoint could write to, read at the start and the end of a test.
-SNAPSHOT_APPS = ("accounts", "checkout", "orders", "payments", "inventory", "core", "privacy", "risk", "auth")
+SNAPSHOT_APPS = (
+    "accounts",
+    "checkout",
+    "orders",
+    "payments",
+    "inventory",
+    "core",
+    "privacy",
+    "risk",
+    "auth",
+    "warranty",
+)
 # Written by authentication itself, not by the endpoint called.
 VOLATILE_FIELDS = frozenset({"last_used_at", "last_login"})
 # The rows of a store that `make_party` makes, one per store-scoped back-office model.
@@ -55,6 +66,8 @@ class Party:
     collected_order: Order
     return_request: ReturnRequest
     owned_piece: str = ""  # the public provenance id of a piece the shopper owns
+    warranty_card: str = ""  # the number of the warranty card of the collected order's piece
+    service_booking: str = ""  # the reference of a service booked with that card
     store_objects: dict[type, Any] = field(default_factory=dict)
 
     @property
@@ -123,6 +136,7 @@ def make_party(name: str, *, warehouse: Location) -> Party:
         return_request=return_request,
         owned_piece=_own(user, collected.lines.get().piece),
     )
+    party.warranty_card, party.service_booking = _warranty(user, collected, store)
     party.store_objects = {
         Order: pending,
         Location: store,
@@ -144,6 +158,29 @@ def _own(user: User, piece: Any) -> str:
     public_id = services.piece_public_id(piece)
     ownership._commit(user, PieceRecord.objects.get(public_id=public_id), source=f"idor:{public_id}", reason="sale")
     return public_id
+
+
+def _warranty(user: User, order: Order, store: Location) -> tuple[str, str]:
+    """The paid order's warranty card, as its OrderPaid handler issues it, and a cleaning booked with it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from auric.warranty import services
+    from auric.warranty.models import TermsEntitlement, WarrantyTerms
+    from auric.warranty.terms import seed_default_terms
+
+    seed_default_terms(WarrantyTerms, TermsEntitlement)
+    card = services.issue_cards_for_order(order_id=order.pk)[0]
+    booking = services.book_service(
+        user=user,
+        card_number=card.number,
+        kind="cleaning",
+        channel="store",
+        location_id=store.pk,
+        requested_on=timezone.localdate() + timedelta(days=1),
+    )
+    return card.number, booking.reference
 
 
 def make_store_user(party: Party, *, role: str) -> User:

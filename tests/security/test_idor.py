@@ -79,6 +79,8 @@ OBJECT_OPERATIONS: dict[str, Target] = {
     "GET /api/v1/payments/{payment_id}": Target(lambda p: {"payment_id": str(p.payment.pk)}),
     "POST /api/v1/provenance/pieces/{piece_id}/transfer": Target(lambda p: {"piece_id": p.owned_piece}),
     "GET /api/v1/provenance/pieces/{piece_id}/ownership-proof": Target(lambda p: {"piece_id": p.owned_piece}),
+    "GET /api/v1/warranty/cards/{number}": Target(lambda p: {"number": p.warranty_card}),
+    "POST /api/v1/warranty/bookings/{reference}/cancel": Target(lambda p: {"reference": p.service_booking}),
     "POST /api/v1/orders/{number}/refunds": Target(
         lambda p: {"number": p.collected_order.number},
         body=lambda p: {"amount": "10.00", "reason": "goodwill"},
