@@ -70,6 +70,11 @@ OPERATOR_PERMISSIONS: tuple[str, ...] = (
     "risk.add_ruleset",
     "risk.view_ruleset",
     "risk.view_rule",
+    # Warranty: the terms per category, the cards (read-only), the service counter.
+    *(f"warranty.{action}_{model}" for model in ("warrantyterms", "termsentitlement") for action in _CRUD),
+    "warranty.view_warrantycard",
+    "warranty.view_servicerequest",
+    "warranty.serve_servicerequest",
 )
 
 STORE_STAFF_PERMISSIONS: tuple[str, ...] = (
@@ -85,6 +90,9 @@ STORE_STAFF_PERMISSIONS: tuple[str, ...] = (
     "catalog.view_piece",
     # Pickup orders of their own stores only (the order admin scopes by pickup_location).
     "orders.view_order",
+    # The service counter of their own stores: intake, work, return (the admin scopes by location).
+    "warranty.view_servicerequest",
+    "warranty.serve_servicerequest",
 )
 
 # Customer service: read orders (returns are shown on the order), payments and refunds; refund up to

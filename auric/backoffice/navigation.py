@@ -126,6 +126,30 @@ def sidebar_navigation(request: HttpRequest) -> list[dict[str, Any]]:
             ],
         },
         {
+            "title": _("Warranty"),
+            "collapsible": True,
+            "items": [
+                _item(
+                    _("Service requests"),
+                    "build",
+                    "admin:warranty_servicerequest_changelist",
+                    _view("warranty.servicerequest"),
+                ),
+                _item(
+                    _("Warranty cards"),
+                    "verified",
+                    "admin:warranty_warrantycard_changelist",
+                    _view("warranty.warrantycard"),
+                ),
+                _item(
+                    _("Warranty terms"),
+                    "gavel",
+                    "admin:warranty_warrantyterms_changelist",
+                    _view("warranty.warrantyterms"),
+                ),
+            ],
+        },
+        {
             "title": _("System"),
             "collapsible": True,
             "items": [

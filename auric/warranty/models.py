@@ -176,6 +176,9 @@ class ServiceRequest(models.Model):
 
     class Meta:
         ordering = ["-booked_at", "-id"]
+        # The counter steps (intake, work, return, cancel): not an edit of the row, which only the
+        # services change, so store staff get this and no change permission.
+        permissions = [("serve_servicerequest", "Can record intake, work and return of service requests")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(weight_in_g__isnull=True) | models.Q(weight_in_g__gt=Decimal("0")),

@@ -29,6 +29,7 @@ from auric.orders.states import State
 from auric.payments.models import Payment
 from auric.payments.services import start_payment
 from auric.payments.webhooks import deliver_sandbox_callback
+from auric.warranty.models import ServiceRequest
 from tests.checkout.conftest import stocked_piece
 from tests.factories import LocationFactory, StyleFactory, UserFactory, VariantFactory
 
@@ -48,7 +49,17 @@ SNAPSHOT_APPS = (
 # Written by authentication itself, not by the endpoint called.
 VOLATILE_FIELDS = frozenset({"last_used_at", "last_login"})
 # The rows of a store that `make_party` makes, one per store-scoped back-office model.
-STORE_OBJECT_MODELS = (Order, Location, Franchise, PieceStock, StockMovement, Reservation, StockLevel, Transfer)
+STORE_OBJECT_MODELS = (
+    Order,
+    Location,
+    Franchise,
+    PieceStock,
+    StockMovement,
+    Reservation,
+    StockLevel,
+    Transfer,
+    ServiceRequest,
+)
 
 
 @dataclass
@@ -146,6 +157,7 @@ def make_party(name: str, *, warehouse: Location) -> Party:
         Reservation: Reservation.objects.filter(location=store, reference=pending.number).first(),
         StockLevel: StockLevel.objects.get(variant=beads, location=store),
         Transfer: transfer,
+        ServiceRequest: ServiceRequest.objects.get(reference=party.service_booking),
     }
     return party
 
