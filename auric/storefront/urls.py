@@ -1,6 +1,14 @@
 from django.urls import path
 
-from auric.storefront import account_views, identity_views, phone_login_views, privacy_views, shop_views, views
+from auric.storefront import (
+    account_views,
+    identity_views,
+    phone_login_views,
+    privacy_views,
+    shop_views,
+    views,
+    warranty_views,
+)
 
 app_name = "storefront"
 
@@ -35,4 +43,11 @@ urlpatterns = [
     path("account/orders/<str:number>/pay/", shop_views.order_pay, name="order_pay"),
     path("account/orders/<str:number>/cancel/", shop_views.order_cancel, name="order_cancel"),
     path("account/orders/<str:number>/return/", shop_views.order_return, name="order_return"),
+    path("account/warranties/", warranty_views.warranties_page, name="warranties"),
+    path("account/warranties/book/", warranty_views.warranty_book, name="warranty_book"),
+    path(
+        "account/warranties/bookings/<str:reference>/cancel/",
+        warranty_views.warranty_booking_cancel,
+        name="warranty_booking_cancel",
+    ),
 ]

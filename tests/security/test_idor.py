@@ -363,6 +363,7 @@ STOREFRONT_OBJECT_PAGES: dict[str, tuple[Callable[[Party], dict[str, Any]], str]
     "storefront:order_pay": (lambda p: {"number": p.pending_order.number}, "post"),
     "storefront:order_cancel": (lambda p: {"number": p.pending_order.number}, "post"),
     "storefront:order_return": (lambda p: {"number": p.collected_order.number}, "post"),
+    "storefront:warranty_booking_cancel": (lambda p: {"reference": p.service_booking}, "post"),
 }
 STOREFRONT_PUBLIC_PAGES: dict[str, str] = {
     "storefront:category": "the live catalog is public",
