@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "auric.catalog",
     "auric.pricing",
     "auric.inventory",
+    "auric.quality",
     "auric.provenance",
     "auric.checkout",
     "auric.orders",
@@ -337,6 +338,10 @@ AURIC_MAX_CSV_BYTES = 20 * 1024 * 1024
 # --- Commerce defaults ----------------------------------------------------------------------
 AURIC_DEFAULT_CURRENCY = "CNY"
 AURIC_RESERVATION_MINUTES = 30
+# Quality gates (SPEC S4, docs/quality.md): received pieces wait for their inbound inspection before
+# they can be sold; orders ship or are handed over only after an outbound re-check of each piece.
+AURIC_QC_INBOUND_GATE = env_bool("AURIC_QC_INBOUND_GATE", True)
+AURIC_QC_OUTBOUND_GATE = env_bool("AURIC_QC_OUTBOUND_GATE", True)
 # No-reason return windows (rule R1/R2): from delivery or pickup; EU addresses get 14 days.
 AURIC_RETURN_WINDOW_DAYS = 7
 AURIC_EU_RETURN_WINDOW_DAYS = 14

@@ -12,6 +12,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = False
 # The suite calls the same endpoints many times; rate-limit tests turn limits on with override_settings.
 AURIC_RATE_LIMITS = False
+# Feature tests start from stock that is ready to sell; tests/quality turn the gates on.
+AURIC_QC_INBOUND_GATE = AURIC_QC_OUTBOUND_GATE = False
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 
 # SQLite tests use a file database, not the shared in-memory one: concurrency tests need real

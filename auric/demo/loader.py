@@ -49,8 +49,9 @@ from auric.inventory.models import Location, PieceStatus, PieceStock, Reservatio
 from auric.pricing import services as pricing
 from auric.pricing.models import MetalPrice, PriceChange
 from auric.provenance import services as provenance
-from auric.provenance.events import declared_attributes, location_party
+from auric.provenance.events import declared_attributes, location_party, station_party
 from auric.provenance.models import LogEntry, Ownership, PendingEntry, PieceRecord
+from auric.quality.models import Gate, Inspection
 
 OPENING_REFERENCE = "DEMO-OPENING"
 CHUNK = 500
@@ -98,6 +99,7 @@ def remove_demo_data() -> int:
         # The log keeps what it logged about these pieces (it is append-only); only the link goes.
         Ownership.objects.filter(piece__piece__in=pieces).delete()
         PieceRecord.objects.filter(piece__in=pieces).delete()
+        Inspection.objects.filter(piece__in=pieces).delete()
         pieces.delete()
         Style.objects.filter(pk__in=style_ids).delete()
     return len(style_ids)
@@ -252,8 +254,13 @@ class ServiceWriter:
                     certificate=catalog.CertificateInput(**vars(pp.certificate)) if pp.certificate else None,
                 )
                 out.piece_ids[pp.serial_number] = piece.pk
+                # The opening stock's inbound inspections are written below (opening_inspections).
                 inventory.receive_piece(
-                    piece=piece, location=self.locs[pp.location], reference=OPENING_REFERENCE, refresh=False
+                    piece=piece,
+                    location=self.locs[pp.location],
+                    reference=OPENING_REFERENCE,
+                    refresh=False,
+                    awaiting_inspection=False,
                 )
             for code, quantity in vp.quantities.items():
                 inventory.receive_quantity(
@@ -539,10 +546,54 @@ def finish(plan: CatalogPlan, written: Written, ui: UI) -> None:
                 task.advance(len(chunk))
 
 
+def _opening_values(piece: Piece) -> dict[str, str]:
+    values = {"weight_g": format(piece.weight_g, "f")}
+    if piece.measured_fineness is not None:
+        values["fineness_permille"] = format(piece.measured_fineness, "f")
+    return values
+
+
+def opening_inspections(written: Written, ui: UI) -> int:
+    """The opening stock passed its inbound inspection at the location it was received at (the
+    demo records the result, not readings: there were no inspectors before the shop opened)."""
+    ids = sorted(written.piece_ids.values())
+    # Where each piece was received (some have been transferred since).
+    stock = dict(
+        StockMovement.objects.filter(piece_id__in=ids, kind=StockMovement.Kind.RECEIVED).values_list(
+            "piece_id", "location_id"
+        )
+    )
+    inspected = set(Inspection.objects.filter(piece_id__in=ids, gate=Gate.INBOUND).values_list("piece_id", flat=True))
+    now = timezone.now()
+    made = 0
+    with ui.task("Inbound inspections of the opening stock", len(ids)) as task:
+        for chunk in _chunked(ids, CHUNK):
+            pieces = Piece.objects.filter(pk__in=list(chunk)).only("pk", "weight_g", "measured_fineness")
+            rows = [
+                Inspection(
+                    piece_id=piece.pk,
+                    gate=Gate.INBOUND,
+                    station_id=stock[piece.pk],
+                    state=Inspection.State.PASSED,
+                    reference=OPENING_REFERENCE,
+                    opened_at=now,
+                    decided_at=now,
+                    verified=_opening_values(piece),
+                )
+                for piece in pieces
+                if piece.pk in stock and piece.pk not in inspected
+            ]
+            Inspection.objects.bulk_create(rows)
+            made += len(rows)
+            task.advance(len(chunk))
+    return made
+
+
 def log_provenance(written: Written, ui: UI) -> int:
     """Each demo piece's history so far in the provenance log: made (its declared attributes, by
     the platform), certified (by its lab: the demo's labs get keys held by the platform; real labs
-    submit their own signed statements), received at its location."""
+    submit their own signed statements), received at its location, passed its inbound inspection
+    (by the location's QC station)."""
     style_ids = sorted(written.style_ids.values())
     pieces = list(
         Piece.objects.filter(style_id__in=style_ids)
@@ -552,6 +603,13 @@ def log_provenance(written: Written, ui: UI) -> int:
     )
     stock = dict(PieceStock.objects.filter(piece__in=pieces).values_list("piece_id", "location_id"))
     parties = {location_id: location_party(location_id) for location_id in set(stock.values())}
+    opening = {
+        piece_id: (station_id, verified)
+        for piece_id, station_id, verified in Inspection.objects.filter(
+            piece__in=pieces, reference=OPENING_REFERENCE
+        ).values_list("piece_id", "station_id", "verified")
+    }
+    stations = {station_id: station_party(station_id) for station_id, _ in opening.values()}
     for lab in {c.lab for piece in pieces for c in piece.certificates.all()}:
         provenance.ensure_party(provenance.lab_party_id(lab), kind="lab", name=lab)
     provenance.ensure_party(provenance.PLATFORM, kind="platform", name="Auric")
@@ -604,6 +662,26 @@ def log_provenance(written: Written, ui: UI) -> int:
                             made,
                         )
                     )
+                if piece.pk in opening:
+                    station_id, verified = opening[piece.pk]
+                    station = stations[station_id]
+                    planned.append(
+                        provenance.Planned(
+                            "qc.passed",
+                            station,
+                            public_id,
+                            {
+                                "gate": Gate.INBOUND.value,
+                                "station": station,
+                                "measured": verified,
+                                "dual_verified": False,
+                                "escalated": False,
+                                "instruments": [],
+                            },
+                            f"demo:inbound:{piece.pk}",
+                            made,
+                        )
+                    )
             logged += len(planned)
             provenance.record_many(planned)
             task.advance(len(chunk))
@@ -650,6 +728,7 @@ def _load(plan: CatalogPlan, *, bulk: bool, ui: UI, with_media: bool) -> dict[st
     if with_media:
         add_media(plan, written, ui)
     finish(plan, written, ui)
+    opening_inspections(written, ui)
     log_provenance(written, ui)
     return counts()
 

@@ -78,6 +78,10 @@ class PieceStatus(models.TextChoices):
     IN_TRANSIT = "in_transit", "调拨中 In transit"
     SOLD = "sold", "已售 Sold"
     QUARANTINED = "quarantined", "隔离 Quarantined"
+    # Quality gates (auric.quality): a piece held for inspection, and one that failed it. A failed piece
+    # leaves only through a later passing inspection, never by a manual release.
+    INSPECTING = "inspecting", "待检 Awaiting inspection"
+    FAILED_QC = "failed_qc", "检验不合格 Failed inspection"
 
 
 class PieceStock(models.Model):
@@ -191,6 +195,9 @@ class StockMovement(models.Model):
         RETURNED = "returned", "退回 Returned"
         ADJUSTED = "adjusted", "盘点调整 Adjusted"
         QUARANTINED = "quarantined", "隔离 Quarantined"
+        INSPECTION_HOLD = "qc_hold", "待检 Held for inspection"
+        INSPECTION_PASSED = "qc_passed", "检验合格 Passed inspection"
+        INSPECTION_FAILED = "qc_failed", "检验不合格 Failed inspection"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     kind = models.CharField(max_length=14, choices=Kind.choices)

@@ -82,6 +82,14 @@ PIECE_TRANSITIONS: dict[str, tuple[frozenset[str | None], str]] = {
     Kind.QUARANTINED: (frozenset({PieceStatus.AVAILABLE}), PieceStatus.QUARANTINED),
     # Back from quarantine after inspection.
     Kind.ADJUSTED: (frozenset({PieceStatus.QUARANTINED}), PieceStatus.AVAILABLE),
+    # Quality gates: received stock waits for its inbound inspection; a spot-check sample is held
+    # while inspected; a failure is quarantined until a later pass (never released by hand).
+    Kind.INSPECTION_HOLD: (frozenset({PieceStatus.AVAILABLE}), PieceStatus.INSPECTING),
+    Kind.INSPECTION_PASSED: (
+        frozenset({PieceStatus.INSPECTING, PieceStatus.FAILED_QC, PieceStatus.QUARANTINED}),
+        PieceStatus.AVAILABLE,
+    ),
+    Kind.INSPECTION_FAILED: (frozenset({PieceStatus.INSPECTING, PieceStatus.AVAILABLE}), PieceStatus.FAILED_QC),
 }
 
 
@@ -176,12 +184,23 @@ def _piece_payload(piece: Piece, location_id: int, **extra: Any) -> dict[str, An
 
 # --- Serialized pieces ------------------------------------------------------------------------
 def receive_piece(
-    *, piece: Piece, location: Location, actor: Any = None, reference: str = "", refresh: bool = True
+    *,
+    piece: Piece,
+    location: Location,
+    actor: Any = None,
+    reference: str = "",
+    refresh: bool = True,
+    awaiting_inspection: bool | None = None,
 ) -> PieceStock:
     """A piece enters stock at a location (new, or bought back after a sale).
 
+    With the inbound quality gate on (`AURIC_QC_INBOUND_GATE`, the default) the piece waits for its
+    inbound inspection and cannot be sold before it passes. `awaiting_inspection=False` is only for
+    callers that record the inbound inspection themselves (the demo's opening stock).
     `refresh=False` is for bulk callers (the ERP import) that refresh availability once at the end.
     """
+    if awaiting_inspection is None:
+        awaiting_inspection = settings.AURIC_QC_INBOUND_GATE
     if not location.is_active or location.kind == Location.Kind.IN_TRANSIT:
         raise ValidationFailed(
             "Stock can only be received at an active store or warehouse.",
@@ -213,6 +232,10 @@ def receive_piece(
         _journal(
             kind=Kind.RECEIVED, piece_id=piece.pk, location_id=location.pk, now=now, actor=actor, reference=reference
         )
+        if awaiting_inspection:
+            _move_piece(
+                piece=piece, kind=Kind.INSPECTION_HOLD, action="held", now=now, actor=actor, reference=reference
+            )
         events.publish(
             names.PIECE_RECEIVED,
             _piece_payload(piece, location.pk, reference=reference),
@@ -682,6 +705,49 @@ def release_from_quarantine(*, piece: Piece, reason: str, actor: Any = None) -> 
             action="inventory.piece_released_from_quarantine",
             before_status=PieceStatus.QUARANTINED,
             reason=reason,
+        )
+    return stock
+
+
+def hold_for_inspection(*, piece: Piece, reference: str, actor: Any = None) -> PieceStock:
+    """An available piece drawn for a spot check is off sale while it is inspected."""
+    return _inspection_move(piece, Kind.INSPECTION_HOLD, PieceStatus.AVAILABLE, reference, actor)
+
+
+def pass_inspection(*, piece: Piece, reference: str, actor: Any = None) -> PieceStock:
+    """A piece passed the inspection it was held (or quarantined) for: sellable again."""
+    return _inspection_move(piece, Kind.INSPECTION_PASSED, None, reference, actor)
+
+
+def fail_inspection(*, piece: Piece, reference: str, actor: Any = None) -> PieceStock:
+    """A piece failed an inspection: quarantined until a later inspection passes."""
+    return _inspection_move(piece, Kind.INSPECTION_FAILED, None, reference, actor)
+
+
+def _inspection_move(piece: Piece, kind: str, before: str | None, reference: str, actor: Any) -> PieceStock:
+    """One quality-gate move, with the audit entry and the listing summary of `_after_piece_move`."""
+    now = timezone.now()
+    with transaction.atomic():
+        previous = locks.lock_piece_stock([piece.pk]).get(piece.pk)
+        before_status = previous.status if previous else (before or "")
+        stock = _move_piece(
+            piece=piece,
+            kind=kind,
+            action=str(Kind(kind).label),
+            now=now,
+            locked=previous,
+            actor=actor,
+            reference=reference,
+        )
+        _after_piece_move(
+            piece=piece,
+            stock=stock,
+            event=names.PIECE_QUARANTINED if kind == Kind.INSPECTION_FAILED else None,
+            payload={"reason": reference},
+            actor=actor,
+            action=f"inventory.{kind}",
+            before_status=before_status,
+            reason=reference,
         )
     return stock
 

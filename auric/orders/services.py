@@ -14,8 +14,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from auric import privacy
+from auric.catalog.models import Piece
 from auric.checkout.shipping import DeliveryChoice
 from auric.core import events
 from auric.core.errors import Conflict, ValidationFailed
@@ -24,6 +26,7 @@ from auric.core.transactions import service_transaction
 from auric.inventory.models import Location
 from auric.orders.models import Order, OrderDiscount, OrderLine, OrderTransition
 from auric.orders.states import EVENT_ON_ENTER, TRANSITIONS, State, can_move
+from auric.quality import selectors as quality_selectors
 
 if TYPE_CHECKING:
     from auric.checkout.models import Cart
@@ -79,6 +82,25 @@ def _actor_label(actor: Any) -> str:
     return str(actor or "system")
 
 
+# Leaving the brand's hands: every piece is re-checked at the outbound gate first (SPEC S4).
+OUTBOUND_STOPS = frozenset({State.SHIPPED, State.READY_FOR_PICKUP})
+
+
+class OutboundRecheckMissing(Conflict):
+    code = "outbound_recheck_missing"
+    title = gettext_noop("Pieces of the order need their outbound re-check")
+
+
+def _require_outbound_recheck(order: Order) -> None:
+    piece_ids = OrderLine.objects.filter(order=order, piece__isnull=False).values_list("piece_id", flat=True)
+    missing = quality_selectors.pieces_without_outbound_pass(piece_ids, since=order.paid_at)
+    if missing:
+        serials = ", ".join(Piece.objects.filter(pk__in=missing).order_by("pk").values_list("serial_number", flat=True))
+        raise OutboundRecheckMissing(
+            f"Order {order.number} cannot leave before its outbound re-check passes for: {serials}.", piece_ids=missing
+        )
+
+
 def move_order(*, order: Order, to: str, actor: Any = None, note: str = "", **fields: Any) -> Order:
     """Move an order along the state machine, atomically; IllegalTransition otherwise.
 
@@ -91,6 +113,8 @@ def move_order(*, order: Order, to: str, actor: Any = None, note: str = "", **fi
     if not can_move(source, to):
         allowed = ", ".join(sorted(TRANSITIONS.get(source, ()))) or "none"
         raise IllegalTransition(f"An order that is {source} cannot become {to} (allowed: {allowed})")
+    if to in OUTBOUND_STOPS and settings.AURIC_QC_OUTBOUND_GATE:
+        _require_outbound_recheck(order)
     now = timezone.now()
     with service_transaction():
         movable = Order.objects.filter(pk=order.pk, state=source)

@@ -7,6 +7,8 @@ Handled (by event name: provenance imports neither inventory nor orders):
   inventory.TransferReceived  → inventory.transferred per piece, signed by the receiving location
   inventory.PieceSold         → piece.sold, signed by the selling location (no buyer data)
   inventory.PieceReturned     → piece.returned, signed by the location taking it back
+  quality.InspectionPassed    → qc.passed, signed by the inspecting station (gate, verified values)
+  quality.InspectionFailed    → qc.failed, the same with the reasons
 
 Each statement's source is the event id and piece, so redelivery logs nothing twice. Statements
 never carry personal data: the log can never be erased (SPEC S6, COMPLIANCE).
@@ -28,6 +30,8 @@ PIECE_RECEIVED = "inventory.PieceReceived"
 PIECE_SOLD = "inventory.PieceSold"
 PIECE_RETURNED = "inventory.PieceReturned"
 TRANSFER_RECEIVED = "inventory.TransferReceived"
+INSPECTION_PASSED = "quality.InspectionPassed"
+INSPECTION_FAILED = "quality.InspectionFailed"
 
 
 def _decimal_text(value: Any) -> str | None:
@@ -128,3 +132,37 @@ def log_transfer_received(event: OutboxEvent) -> None:
             source=f"event:{event.id}:{piece_id}",
             at=event.occurred_at,
         )
+
+
+def station_party(location_id: int) -> str:
+    """The QC station at a warehouse or store: its own party and key, apart from the custodian's."""
+    location = apps.get_model("inventory", "Location").objects.get(pk=location_id)
+    party_id = f"qc.{location.code.lower().replace('_', '-')}"
+    services.ensure_party(party_id, kind="qc_station", name=f"QC {location.name}")
+    return party_id
+
+
+@events.handles(INSPECTION_PASSED, INSPECTION_FAILED)
+def log_inspection(event: OutboxEvent) -> None:
+    """The gate's result as the station states it: the verified values, never who measured them."""
+    inspection = apps.get_model("quality", "Inspection").objects.get(pk=event.payload["inspection_id"])
+    _, public_id = _piece(inspection.piece_id)
+    party = station_party(inspection.station_id)
+    data: dict[str, Any] = {
+        "gate": inspection.gate,
+        "station": party,
+        "measured": inspection.verified,
+        "dual_verified": bool(event.payload.get("dual_verified")),
+        "escalated": bool(event.payload.get("escalated")),
+        "instruments": sorted({r.instrument_id for r in inspection.readings.all() if r.instrument_id}),
+    }
+    if inspection.reasons:
+        data["reasons"] = [reason["code"] for reason in inspection.reasons]
+    services.record(
+        "qc.passed" if event.name == INSPECTION_PASSED else "qc.failed",
+        party_id=party,
+        piece=public_id,
+        data=data,
+        source=f"event:{event.id}",
+        at=event.occurred_at,
+    )

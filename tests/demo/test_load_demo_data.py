@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
+from django.test import override_settings
 from django.utils import timezone
 
 from auric.catalog import search
@@ -28,6 +29,10 @@ from auric.inventory.models import Location, PieceStock, StockLevel, StockMoveme
 from auric.inventory.services import refresh_style_availability, replay_piece_state
 from auric.pricing import services as pricing
 from auric.pricing.models import FlashPrice, MetalPrice, PriceChange
+from auric.provenance import services as provenance_services
+from auric.provenance.models import LogEntry
+from auric.provenance.statements import parse_entry
+from auric.quality.models import Gate, Inspection
 from tests.demo.gltf_check import validate_glb
 from tests.provenance.support import empty_log
 
@@ -57,7 +62,7 @@ def _clean() -> None:
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), override_settings(AURIC_QC_INBOUND_GATE=True):  # as in production
         _clean()
         output = _load()
         yield output
@@ -88,6 +93,28 @@ def test_every_style_is_live_priced_and_has_stock(demo):
         assert style.status == Style.Status.LIVE
         assert style.price_from is not None and style.price_from > 0, style.code
         assert style.available_count > 0, style.code
+
+
+def test_every_piece_passed_its_inbound_inspection_where_it_was_received_and_the_log_says_so(demo):
+    pieces = Piece.objects.filter(style__in=loader.demo_styles())
+    inspected = dict(
+        Inspection.objects.filter(piece__in=pieces, gate=Gate.INBOUND, state=Inspection.State.PASSED).values_list(
+            "piece_id", "station__code"
+        )
+    )
+    received = dict(
+        StockMovement.objects.filter(piece__in=pieces, kind=StockMovement.Kind.RECEIVED).values_list(
+            "piece_id", "location__code"
+        )
+    )
+    assert inspected == received
+    piece = pieces.first()
+    provenance_services.integrate_all()
+    types = {
+        parse_entry(bytes(e.entry)).party
+        for e in LogEntry.objects.filter(piece=provenance_services.piece_public_id(piece), type="qc.passed")
+    }
+    assert types == {f"qc.{received[piece.pk].lower().replace('_', '-')}"}
 
 
 def test_every_piece_has_a_price_and_a_stock_row_matching_its_journal(demo):
