@@ -19,6 +19,13 @@ class Gate(models.TextChoices):
     INBOUND = "inbound", "入库检验 Inbound inspection"
     STORAGE = "storage", "库存抽检 Storage spot check"
     OUTBOUND = "outbound", "出库复检 Outbound re-check"
+    # Pieces in a customer's hands, measured at a store: before a buyback or trade-in, and the
+    # independent re-test of a guarantee claim ("fake one, pay ten").
+    BUYBACK = "buyback", "回购检测 Buyback test"
+    CLAIM = "claim", "理赔复检 Guarantee re-test"
+
+
+CUSTOMER_GATES = frozenset({Gate.BUYBACK, Gate.CLAIM})
 
 
 class Inspection(models.Model):

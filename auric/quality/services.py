@@ -25,7 +25,7 @@ from auric.core.transactions import service_transaction
 from auric.inventory import services as inventory
 from auric.inventory.models import Location, PieceStatus, PieceStock
 from auric.quality import measures, rules
-from auric.quality.models import Gate, Inspection, Reading, SamplingPlan, SpotCheckSample, Tolerance
+from auric.quality.models import CUSTOMER_GATES, Gate, Inspection, Reading, SamplingPlan, SpotCheckSample, Tolerance
 
 INSPECTION_PASSED = "quality.InspectionPassed"
 INSPECTION_FAILED = "quality.InspectionFailed"
@@ -38,6 +38,8 @@ OPENS_FROM = {
     Gate.INBOUND: frozenset({PieceStatus.INSPECTING, PieceStatus.FAILED_QC, PieceStatus.AVAILABLE}),
     Gate.STORAGE: frozenset({PieceStatus.AVAILABLE, PieceStatus.INSPECTING, PieceStatus.FAILED_QC}),
     Gate.OUTBOUND: frozenset({PieceStatus.RESERVED, PieceStatus.SOLD}),
+    Gate.BUYBACK: frozenset({PieceStatus.SOLD}),
+    Gate.CLAIM: frozenset({PieceStatus.SOLD}),
 }
 
 
@@ -81,7 +83,8 @@ def open_inspection(
         stock = PieceStock.objects.select_for_update().filter(piece_id=piece.pk).first()
         if stock is None:
             raise Conflict(f"Piece {piece.serial_number} is not in stock.")
-        if stock.location_id != station.pk:
+        # A customer brings a piece they own to any store; stock is inspected where it is.
+        if gate not in CUSTOMER_GATES and stock.location_id != station.pk:
             raise Conflict(f"Piece {piece.serial_number} is not at {station.name}; inspect it where it is.")
         if stock.status not in OPENS_FROM[Gate(gate)]:
             raise Conflict(
@@ -225,7 +228,7 @@ def _decide(
     piece = inspection.piece
     stock = PieceStock.objects.get(piece_id=piece.pk)
     reference = f"QC {inspection.pk}"
-    if inspection.gate != Gate.OUTBOUND:
+    if inspection.gate in (Gate.INBOUND, Gate.STORAGE):
         if passed and stock.status in (PieceStatus.INSPECTING, PieceStatus.FAILED_QC):
             inventory.pass_inspection(piece=piece, reference=reference)
         elif not passed and stock.status in (PieceStatus.INSPECTING, PieceStatus.AVAILABLE):

@@ -296,3 +296,30 @@ def test_an_order_leaves_only_after_the_outbound_recheck_of_each_piece(
     move_order(order=order, to=State.SHIPPED)
     order.refresh_from_db()
     assert order.state == State.SHIPPED
+
+
+def test_a_customers_piece_is_tested_for_buyback_at_any_store_without_moving_stock(
+    station, first_inspector, second_inspector
+):
+    from tests.factories import LocationFactory
+    from tests.quality.orders import paid_order_for
+
+    _, piece = paid_order_for(station)
+    assert _status(piece) == PieceStatus.SOLD
+    with pytest.raises(Conflict):
+        services.open_inspection(piece=piece, gate=Gate.INBOUND, station=station)
+    counter = LocationFactory(code="st-gz", name="广州天河店", kind="store")
+    counter.staff.add(first_inspector, second_inspector)
+    inspection = services.open_inspection(piece=piece, gate=Gate.BUYBACK, station=counter)
+    _read(
+        inspection,
+        Reading.Role.INSTRUMENT,
+        first_inspector,
+        {"weight": q("30.120", "g"), "fineness": q("999.4", "‰")},
+        instrument_id="XRF-GZ-1",
+    )
+    _read(inspection, Reading.Role.PERSON, second_inspector, {"fineness": q("999.3", "‰")})
+    inspection.refresh_from_db()
+    assert inspection.state == Inspection.State.PASSED
+    assert inspection.verified["weight_g"] == "30.120"
+    assert _status(piece) == PieceStatus.SOLD  # still the customer's until the buyback is agreed
