@@ -8,4 +8,4 @@ class QualityConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the event handlers.
-        from auric.quality import events  # noqa: F401
+        from auric.quality import events, supplier_events  # noqa: F401

@@ -7,11 +7,14 @@ and the verdict compares the verified values with what the piece declares (docs/
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from auric.catalog.models import Category, Piece
+from auric.catalog.models import Category, GemKind, Metal, Piece, Style
 from auric.inventory.models import Location
 
 
@@ -186,3 +189,388 @@ class SpotCheckSample(models.Model):
 
     def __str__(self) -> str:
         return f"Sample {self.pk} of plan {self.plan_id}"
+
+
+# --- suppliers (docs/suppliers.md) ----------------------------------------------------------------
+
+
+class SupplierKind(models.TextChoices):
+    MANUFACTURER = "manufacturer", "加工厂 Manufacturer"
+    DIAMOND_DEALER = "diamond_dealer", "钻石供应商 Diamond dealer"
+    REFINER = "refiner", "精炼厂 Refiner"
+    GEMSTONE_DEALER = "gemstone_dealer", "彩宝供应商 Gemstone dealer"
+    JADE_DEALER = "jade_dealer", "玉石供应商 Jade dealer"
+    PEARL_DEALER = "pearl_dealer", "珍珠供应商 Pearl dealer"
+    OTHER = "other", "其他 Other"
+
+
+class Scheme(models.TextChoices):
+    """Certification schemes a supplier may hold."""
+
+    RJC_COP = "rjc_cop", "RJC 行为准则 RJC Code of Practices"
+    RJC_COC = "rjc_coc", "RJC 产销监管链 RJC Chain of Custody"
+    KIMBERLEY = "kimberley", "金伯利进程 Kimberley Process"
+    ISO_9001 = "iso_9001", "ISO 9001"
+    BUSINESS_LICENCE = "business_licence", "营业执照 Business licence"
+    PRECIOUS_METALS = "precious_metals", "贵金属经营许可 Precious-metals trading licence"
+    OTHER = "other", "其他 Other"
+
+
+class Supplier(models.Model):
+    """A company Auric buys pieces (or stones, or metal) from."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审核 Pending approval"
+        APPROVED = "approved", "合格 Approved"
+        SUSPENDED = "suspended", "暂停 Suspended"
+        DELISTED = "delisted", "淘汰 Delisted"
+
+    code = models.SlugField(max_length=30, unique=True)
+    name = models.CharField(max_length=120)
+    name_en = models.CharField(max_length=160, blank=True)
+    kind = models.CharField(max_length=20, choices=SupplierKind.choices)
+    categories = models.ManyToManyField(Category, blank=True, related_name="+", help_text="What it supplies")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    status_reason = models.CharField(max_length=300, blank=True)
+    audit_every_days = models.PositiveSmallIntegerField(default=365, help_text="Days between periodic audits")
+    created_on = models.DateField(default=timezone.localdate)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(audit_every_days__gte=1), name="supplier_audit_interval_positive")
+        ]
+        permissions = [("receive_from_supplier", "Can receive pieces from a supplier")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Certification(models.Model):
+    """One certificate or licence a supplier holds, valid from `issued_on` to `valid_until`
+    inclusive (no end date: valid until revoked, as a 长期 business licence)."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="certifications")
+    scheme = models.CharField(max_length=20, choices=Scheme.choices)
+    number = models.CharField(max_length=80)
+    issuer = models.CharField(max_length=120, blank=True)
+    issued_on = models.DateField()
+    valid_until = models.DateField(null=True, blank=True, db_index=True)
+    document_sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the scanned document (hex)")
+    revoked_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["supplier", "scheme", "-valid_until"]
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "scheme", "number"], name="certification_once_per_supplier"),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=models.F("issued_on")),
+                name="certification_valid_after_issue",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(document_sha256="") | models.Q(document_sha256__regex=r"^[0-9a-f]{64}$"),
+                name="certification_sha256_hex",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scheme_display()} {self.number}"
+
+    def is_valid_on(self, day: date) -> bool:
+        if self.issued_on > day:
+            return False
+        if self.revoked_on is not None and self.revoked_on <= day:
+            return False
+        return self.valid_until is None or day <= self.valid_until
+
+
+class RequiredCertification(models.Model):
+    """A rule: a supplier must hold a valid `scheme` to deliver what matches every condition set
+    here (empty conditions match everything). Defaults are seeded by migration 0005."""
+
+    scheme = models.CharField(max_length=20, choices=Scheme.choices)
+    supplier_kind = models.CharField(max_length=20, choices=SupplierKind.choices, blank=True)
+    gem = models.CharField(max_length=12, choices=GemKind.choices, blank=True, help_text="A piece with this gem")
+    natural_only = models.BooleanField(default=False, help_text="Only natural (not laboratory-grown) gems")
+    metal = models.CharField(max_length=10, choices=Metal.choices, blank=True)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    is_active = models.BooleanField(default=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["scheme", "pk"]
+
+    def __str__(self) -> str:
+        conditions = [
+            str(label)
+            for label in (
+                self.get_supplier_kind_display() if self.supplier_kind else "",
+                self.get_gem_display() if self.gem else "",
+                "natural" if self.gem and self.natural_only else "",
+                self.get_metal_display() if self.metal else "",
+                self.category.name if self.category_id and self.category else "",
+            )
+            if label
+        ]
+        return f"{self.get_scheme_display()} ← {', '.join(conditions) or 'every supplier'}"
+
+    @property
+    def depends_on_piece(self) -> bool:
+        return bool(self.gem or self.metal or self.category_id)
+
+
+class SupplyReceipt(models.Model):
+    """A piece received from a supplier: when it was expected and when it came (on-time delivery)."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="receipts")
+    piece = models.ForeignKey(Piece, on_delete=models.PROTECT, related_name="supply_receipts")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    received_on = models.DateField()
+    expected_on = models.DateField(null=True, blank=True)
+    reference = models.CharField(max_length=60, blank=True, help_text="Purchase order, delivery note …")
+    received_at = models.DateTimeField(default=timezone.now)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["supplier", "received_on"], name="receipt_supplier_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.piece} from {self.supplier.code} on {self.received_on}"
+
+    @property
+    def on_time(self) -> bool | None:
+        return None if self.expected_on is None else self.received_on <= self.expected_on
+
+
+class AuditArea(models.TextChoices):
+    SOURCING = "sourcing", "来源合规 Sourcing compliance"
+    CRAFT = "craft", "工艺 Craft"
+    LABOUR = "labour", "劳工条件 Labour conditions"
+
+
+class SupplierAudit(models.Model):
+    """A periodic audit of a supplier; its score is the checklist's share of the maximum (0–100)."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="audits")
+    performed_on = models.DateField()
+    auditor = models.CharField(max_length=120, help_text="Audit firm or team")
+    score = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True, editable=False)
+    findings = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-performed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Audit of {self.supplier.code} on {self.performed_on}"
+
+
+class AuditItem(models.Model):
+    audit = models.ForeignKey(SupplierAudit, on_delete=models.CASCADE, related_name="items")
+    area = models.CharField(max_length=10, choices=AuditArea.choices)
+    item = models.CharField(max_length=200)
+    score = models.PositiveSmallIntegerField()
+    max_score = models.PositiveSmallIntegerField(default=5)
+
+    class Meta:
+        ordering = ["audit", "area", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__lte=models.F("max_score"), max_score__gte=1), name="audit_item_score_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.score}/{self.max_score}"
+
+
+class CorrectiveAction(models.Model):
+    audit = models.ForeignKey(SupplierAudit, on_delete=models.CASCADE, related_name="actions")
+    description = models.CharField(max_length=300)
+    due_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    closing_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class SupplierClaim(models.Model):
+    """A claim against a supplier for a piece that failed its inbound inspection."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "待处理 Open"
+        ACCEPTED = "accepted", "供应商已认可 Accepted by the supplier"
+        REJECTED = "rejected", "供应商拒绝 Rejected by the supplier"
+        SETTLED = "settled", "已结案 Settled"
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="claims")
+    piece = models.ForeignKey(Piece, on_delete=models.PROTECT, related_name="+")
+    inspection = models.OneToOneField(Inspection, on_delete=models.PROTECT, related_name="supplier_claim")
+    receipt = models.ForeignKey(SupplyReceipt, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reasons = models.JSONField(default=list, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN, db_index=True)
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Claim {self.pk} against {self.supplier.code} ({self.piece})"
+
+
+class ReminderSent(models.Model):
+    """At most one reminder per item per day (`quality_reminders` may run any number of times)."""
+
+    kind = models.CharField(max_length=40)
+    item = models.CharField(max_length=60)
+    sent_on = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "item", "sent_on"], name="one_reminder_per_item_day")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.item} {self.sent_on}"
+
+
+# --- complaints and the monthly elimination (docs/suppliers.md) ---------------------------------
+
+
+class Complaint(models.Model):
+    class Kind(models.TextChoices):
+        QUALITY = "quality", "质量问题 Quality"
+        AUTHENTICITY = "authenticity", "真伪 Authenticity"
+        DESCRIPTION = "description", "与描述不符 Description mismatch"
+        OTHER = "other", "其他 Other"
+
+    class Source(models.TextChoices):
+        STAFF = "staff", "员工记录 Recorded by staff"
+        CUSTOMER_SERVICE = "customer_service", "客服 Customer service"
+        REVIEW = "review", "评价 Review"
+        STORE = "store", "门店 Store"
+
+    style = models.ForeignKey(Style, on_delete=models.PROTECT, related_name="+")
+    piece = models.ForeignKey(Piece, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    order_line = models.ForeignKey(
+        "orders.OrderLine", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.STAFF)
+    description = models.CharField(max_length=500, blank=True)
+    opened_at = models.DateTimeField(default=timezone.now, db_index=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        indexes = [models.Index(fields=["style", "opened_at"], name="complaint_style_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.style.code}"
+
+
+class EliminationPolicy(models.Model):
+    """The ranking rules (one row, seeded by migration 0005; each run keeps a copy of what it used)."""
+
+    min_units = models.PositiveIntegerField(default=20, help_text="Units sold in the month before a style is judged")
+    bottom_share_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("5.00"),
+        help_text="Share of judged styles proposed for delisting",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "elimination policy"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(bottom_share_percent__gt=0, bottom_share_percent__lte=50),
+                name="elimination_share_range",
+            ),
+            models.CheckConstraint(condition=models.Q(min_units__gte=1), name="elimination_min_units_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"≥ {self.min_units} units, bottom {self.bottom_share_percent} %"
+
+
+class EliminationRun(models.Model):
+    class State(models.TextChoices):
+        IN_REVIEW = "in_review", "待审核 In review"
+        PUBLISHED = "published", "已公布 Published"
+
+    month = models.DateField(unique=True, help_text="First day of the month judged")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.IN_REVIEW, db_index=True)
+    min_units = models.PositiveIntegerField()
+    bottom_share_percent = models.DecimalField(max_digits=5, decimal_places=2)
+    judged = models.PositiveIntegerField(default=0, help_text="Live styles with enough units sold")
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-month"]
+        permissions = [("review_eliminationrun", "Can review and publish elimination runs")]
+
+    def __str__(self) -> str:
+        return f"Elimination {self.month:%Y-%m} ({self.state})"
+
+
+class EliminationResult(models.Model):
+    """One judged style of a run: its figures, its rank (1 = worst) and what was decided."""
+
+    class Decision(models.TextChoices):
+        NONE = "", "—"
+        PENDING = "pending", "待审核 Pending review"
+        APPROVED = "approved", "同意下架 Delisting approved"
+        REJECTED = "rejected", "保留 Kept"
+
+    class Action(models.TextChoices):
+        NONE = "", "—"
+        DELISTED = "delisted", "下架 Delisted"
+        KEPT = "kept", "保留 Kept after review"
+        ALREADY_OFF = "already_off", "已不在售 Already off sale"
+
+    run = models.ForeignKey(EliminationRun, on_delete=models.CASCADE, related_name="results")
+    style = models.ForeignKey(Style, on_delete=models.PROTECT, related_name="+")
+    rank = models.PositiveIntegerField()
+    units_sold = models.PositiveIntegerField()
+    units_returned = models.PositiveIntegerField()
+    complaints = models.PositiveIntegerField()
+    return_rate = models.DecimalField(max_digits=7, decimal_places=4)
+    complaint_rate = models.DecimalField(max_digits=7, decimal_places=4)
+    score = models.DecimalField(max_digits=8, decimal_places=4)
+    proposed = models.BooleanField(default=False)
+    reason = models.CharField(max_length=300, blank=True)
+    decision = models.CharField(max_length=10, choices=Decision.choices, blank=True, default=Decision.NONE)
+    review_note = models.CharField(max_length=300, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=12, choices=Action.choices, blank=True, default=Action.NONE)
+
+    class Meta:
+        ordering = ["run", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "style"], name="one_result_per_style_and_run"),
+            models.UniqueConstraint(fields=["run", "rank"], name="one_style_per_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.rank} {self.style.code} ({self.run.month:%Y-%m})"
