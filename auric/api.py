@@ -130,6 +130,7 @@ class AuricAPI(NinjaAPI):
         from auric.pricing.api import router as pricing_router
         from auric.privacy.api import router as privacy_router
         from auric.provenance.api import router as provenance_router
+        from auric.quality.api import router as quality_router
         from auric.warranty.api import router as warranty_router
 
         self.add_router("", catalog_router)
@@ -142,6 +143,7 @@ class AuricAPI(NinjaAPI):
         self.add_router("", payments_router)
         self.add_router("", privacy_router)
         self.add_router("", provenance_router)
+        self.add_router("", quality_router)
         self.add_router("", warranty_router)
 
     @property

@@ -28,6 +28,8 @@ FRANCHISEE = "franchisee"
 PARTNER = "partner"
 AUDITOR = "auditor"
 COMPLIANCE_OFFICER = "compliance officer"
+QC_INSPECTOR = "qc inspector"
+SENIOR_INSPECTOR = "senior inspector"
 
 _CRUD = ("view", "add", "change")
 
@@ -75,6 +77,11 @@ OPERATOR_PERMISSIONS: tuple[str, ...] = (
     "warranty.view_warrantycard",
     "warranty.view_servicerequest",
     "warranty.serve_servicerequest",
+    # Quality: every station's inspections, readings at any station (head-office QC), the tolerances
+    # and the spot-check plans.
+    "quality.view_inspection",
+    "quality.inspect",
+    *(f"quality.{action}_{model}" for model in ("tolerance", "samplingplan") for action in _CRUD),
 )
 
 STORE_STAFF_PERMISSIONS: tuple[str, ...] = (
@@ -93,6 +100,8 @@ STORE_STAFF_PERMISSIONS: tuple[str, ...] = (
     # The service counter of their own stores: intake, work, return (the admin scopes by location).
     "warranty.view_servicerequest",
     "warranty.serve_servicerequest",
+    # Quality: the inspections of their stores (e.g. the outbound re-check before a pickup).
+    "quality.view_inspection",
 )
 
 # Customer service: read orders (returns are shown on the order), payments and refunds; refund up to
@@ -130,6 +139,11 @@ COMPLIANCE_OFFICER_PERMISSIONS: tuple[str, ...] = (
     "payments.change_largetransactionreport",
 )
 
+# QC inspectors enter readings at the stations they are assigned to (Location.staff); senior
+# inspectors also decide escalated inspections.
+QC_INSPECTOR_PERMISSIONS: tuple[str, ...] = ("quality.view_inspection", "quality.inspect")
+SENIOR_INSPECTOR_PERMISSIONS: tuple[str, ...] = (*QC_INSPECTOR_PERMISSIONS, "quality.senior_inspect")
+
 ROLES: dict[str, tuple[str, ...]] = {
     OPERATOR: OPERATOR_PERMISSIONS,
     STORE_STAFF: STORE_STAFF_PERMISSIONS,
@@ -137,9 +151,13 @@ ROLES: dict[str, tuple[str, ...]] = {
     FRANCHISEE: FRANCHISEE_PERMISSIONS,
     PARTNER: PARTNER_PERMISSIONS,
     COMPLIANCE_OFFICER: COMPLIANCE_OFFICER_PERMISSIONS,
+    QC_INSPECTOR: QC_INSPECTOR_PERMISSIONS,
+    SENIOR_INSPECTOR: SENIOR_INSPECTOR_PERMISSIONS,
 }
 # Groups whose users see only some stores (`store_location_ids`).
-STORE_SCOPED_ROLES = (STORE_STAFF, FRANCHISEE)
+STORE_SCOPED_ROLES = (STORE_STAFF, FRANCHISEE, QC_INSPECTOR, SENIOR_INSPECTOR)
+# Scoped to the locations they are assigned to (Location.staff); franchisees to their franchises'.
+STAFFED_ROLES = (STORE_STAFF, QC_INSPECTOR, SENIOR_INSPECTOR)
 
 # Who may run the CSV imports: the permission each import needs.
 PIECE_IMPORT_PERMISSION = "catalog.add_piece"
@@ -213,7 +231,7 @@ def store_location_ids(user: Any) -> set[int]:
     if ids is None:
         ids = set()
         if getattr(user, "is_authenticated", False):
-            if _in_group(user, STORE_STAFF) or not is_store_scoped(user):
+            if any(_in_group(user, name) for name in STAFFED_ROLES) or not is_store_scoped(user):
                 ids |= set(user.locations.values_list("pk", flat=True))
             if _in_group(user, FRANCHISEE):
                 owned = user.franchises.filter(locations__isnull=False)

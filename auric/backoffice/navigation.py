@@ -126,6 +126,26 @@ def sidebar_navigation(request: HttpRequest) -> list[dict[str, Any]]:
             ],
         },
         {
+            "title": _("Quality control"),
+            "collapsible": True,
+            "items": [
+                _item(
+                    _("Inspection queue"), "qr_code_scanner", "admin:quality_inspection_queue", _may("quality.inspect")
+                ),
+                _item(
+                    _("Inspections"), "fact_check", "admin:quality_inspection_changelist", _view("quality.inspection")
+                ),
+                _item(_("QC pass rates"), "monitoring", "admin:quality_inspection_stats", _view("quality.inspection")),
+                _item(
+                    _("Spot-check plans"),
+                    "shuffle",
+                    "admin:quality_samplingplan_changelist",
+                    _view("quality.samplingplan"),
+                ),
+                _item(_("Tolerances"), "straighten", "admin:quality_tolerance_changelist", _view("quality.tolerance")),
+            ],
+        },
+        {
             "title": _("Warranty"),
             "collapsible": True,
             "items": [

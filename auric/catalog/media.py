@@ -173,6 +173,13 @@ def _prepare_image(upload: Upload) -> _PreparedImage:
     return prepared
 
 
+def clean_photo(upload: Upload) -> bytes:
+    """An evidence photo (inspections, services) as a JPEG: decoded safely, upright, at most
+    MASTER_MAX_WIDTH wide, with its metadata (location, camera) removed."""
+    data = _read(upload, limit=settings.AURIC_MAX_IMAGE_BYTES, field_name="upload")
+    return _encode(_resize_to_width(_pixels_only(_decode(data)), MASTER_MAX_WIDTH), "JPEG")
+
+
 class _Saved:
     """Files written for one call, removed again if the call fails."""
 

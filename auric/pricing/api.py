@@ -17,7 +17,6 @@ from auric.accounts.auth import API_AUTH, require_permission
 from auric.api import READ_ERRORS, WRITE_ERRORS, DecimalStr, Page, PageQuery, errors, page_of
 from auric.catalog import vocab
 from auric.catalog.api import (
-    SERIAL_PATTERN,
     CertificateOut,
     FinenessOut,
     MediaOut,
@@ -275,13 +274,23 @@ class PieceDetail(Schema):
     media: list[MediaOut]
 
 
+# A serial of digits alone reaches the piece-by-id route first (catalog), so this one takes the rest.
+ROUTED_SERIAL_PATTERN = r"^[-A-Za-z0-9_.]*[-A-Za-z_.][-A-Za-z0-9_.]*$"
+
+
 @router.get(
     "/catalog/pieces/{serial}",
     response={200: PieceDetail, 404: errors(404)[404], **READ_ERRORS},
     summary="One piece with its current price breakdown",
 )
 def get_piece(
-    request: HttpRequest, serial: str = Path(..., pattern=SERIAL_PATTERN, description="Serial number")
+    request: HttpRequest,
+    serial: str = Path(
+        ...,
+        max_length=40,
+        pattern=ROUTED_SERIAL_PATTERN,
+        description="Serial number (one of digits only is routed to /catalog/pieces/{piece_id})",
+    ),
 ) -> PieceDetail:
     piece = (
         Piece.objects.select_related("style", "variant")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from auric.quality.models import Gate, Inspection, Reading
 
@@ -36,3 +37,52 @@ def pieces_without_outbound_pass(piece_ids: Iterable[int], *, since: datetime | 
     if since is not None:
         passed = passed.filter(decided_at__gte=since)
     return sorted(wanted - set(passed.values_list("piece_id", flat=True)))
+
+
+@dataclass(frozen=True)
+class PassRate:
+    label: str
+    decided: int
+    passed: int
+    escalated: int
+
+    @property
+    def rate(self) -> float | None:
+        """For display and charts only (a share, not money)."""
+        return self.passed / self.decided if self.decided else None
+
+
+def pass_rates_by_inspector(*, since: datetime, station_ids: set[int] | None = None) -> list[PassRate]:
+    """Decided inspections each inspector took a reading in, how many passed, how many escalated."""
+    readings = Reading.objects.filter(inspection__decided_at__gte=since)
+    if station_ids is not None:
+        readings = readings.filter(inspection__station_id__in=station_ids)
+    rows = (
+        readings.values("inspector__username")
+        .annotate(
+            decided=Count("inspection", distinct=True),
+            passed=Count("inspection", distinct=True, filter=Q(inspection__state=Inspection.State.PASSED)),
+            escalated=Count("inspection", distinct=True, filter=Q(inspection__readings__role=Reading.Role.SENIOR)),
+        )
+        .order_by("inspector__username")
+    )
+    return [PassRate(r["inspector__username"], r["decided"], r["passed"], r["escalated"]) for r in rows]
+
+
+def pass_rates_by_station_and_gate(*, since: datetime, station_ids: set[int] | None = None) -> list[PassRate]:
+    decided = Inspection.objects.filter(decided_at__gte=since)
+    if station_ids is not None:
+        decided = decided.filter(station_id__in=station_ids)
+    rows = (
+        decided.values("station__name", "gate")
+        .annotate(
+            decided=Count("pk", distinct=True),
+            passed=Count("pk", distinct=True, filter=Q(state=Inspection.State.PASSED)),
+            escalated=Count("pk", distinct=True, filter=Q(readings__role=Reading.Role.SENIOR)),
+        )
+        .order_by("station__name", "gate")
+    )
+    return [
+        PassRate(f"{r['station__name']} · {Gate(r['gate']).label}", r["decided"], r["passed"], r["escalated"])
+        for r in rows
+    ]

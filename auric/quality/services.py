@@ -14,10 +14,13 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from auric.accounts import roles
+from auric.catalog import media
 from auric.catalog.models import Piece
 from auric.core import events
 from auric.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -25,7 +28,16 @@ from auric.core.transactions import service_transaction
 from auric.inventory import services as inventory
 from auric.inventory.models import Location, PieceStatus, PieceStock
 from auric.quality import measures, rules
-from auric.quality.models import CUSTOMER_GATES, Gate, Inspection, Reading, SamplingPlan, SpotCheckSample, Tolerance
+from auric.quality.models import (
+    CUSTOMER_GATES,
+    Gate,
+    Inspection,
+    InspectionPhoto,
+    Reading,
+    SamplingPlan,
+    SpotCheckSample,
+    Tolerance,
+)
 
 INSPECTION_PASSED = "quality.InspectionPassed"
 INSPECTION_FAILED = "quality.InspectionFailed"
@@ -61,7 +73,8 @@ def _may_inspect(actor: Any, station: Location, *, senior: bool = False) -> None
     permission = "quality.senior_inspect" if senior else "quality.inspect"
     if not getattr(actor, "is_authenticated", False) or not actor.has_perm(permission):
         raise PermissionDenied("Only senior inspectors may do this." if senior else "Only inspectors may do this.")
-    if not actor.is_superuser and not station.staff.filter(pk=actor.pk).exists():
+    # Inspectors work at the stations they are assigned to; head-office QC (operators) anywhere.
+    if roles.is_store_scoped(actor) and station.pk not in roles.store_location_ids(actor):
         raise PermissionDenied(f"You are not an inspector at {station.name}.")
 
 
@@ -245,6 +258,25 @@ def _decide(
         },
         aggregate=f"quality.inspection:{inspection.pk}",
     )
+
+
+MAX_PHOTOS = 12
+
+
+def add_photo(*, inspection: Inspection, upload: Any, actor: Any) -> InspectionPhoto:
+    """A photo of the piece as inspected (kept without its metadata), while the inspection is open."""
+    _may_inspect(actor, inspection.station)
+    content = media.clean_photo(upload)
+    with service_transaction():
+        inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        if not inspection.is_open:
+            raise InspectionClosed(f"Inspection {inspection.pk} was decided: {inspection.get_state_display()}.")
+        if inspection.photos.count() >= MAX_PHOTOS:
+            raise ValidationFailed("Too many photos.", errors={"photo": [f"at most {MAX_PHOTOS} an inspection"]})
+        photo = InspectionPhoto(inspection=inspection, uploaded_by=actor)
+        photo.file.save(f"{inspection.pk}-{secrets.token_hex(8)}.jpg", ContentFile(content), save=False)
+        photo.save()
+        return photo
 
 
 def inspection_for(*, inspection_id: int) -> Inspection:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 
+from auric.accounts import roles
+from auric.accounts.roles import ensure_roles
 from auric.catalog.models import Piece
 from auric.inventory import services as inventory
 from auric.inventory.models import Location
@@ -24,26 +26,28 @@ def station() -> Location:
     return LocationFactory(code="wh-sz", name="深圳质检仓", kind=Location.Kind.WAREHOUSE, sells_online=True)
 
 
-def _inspector(username: str, station: Location, *permissions: str):
+def _inspector(username: str, station: Location, role: str):
+    """A user in an inspector role, assigned to the station (Location.staff)."""
+    ensure_roles()
     user = UserFactory(username=username, is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="quality", codename__in=permissions))
+    user.groups.add(Group.objects.get(name=role))
     station.staff.add(user)
     return type(user).objects.get(pk=user.pk)  # fresh: the permission cache is per instance
 
 
 @pytest.fixture
 def first_inspector(station):
-    return _inspector("qc-wang", station, "inspect")
+    return _inspector("qc-wang", station, roles.QC_INSPECTOR)
 
 
 @pytest.fixture
 def second_inspector(station):
-    return _inspector("qc-li", station, "inspect")
+    return _inspector("qc-li", station, roles.QC_INSPECTOR)
 
 
 @pytest.fixture
 def senior(station):
-    return _inspector("qc-chen", station, "inspect", "senior_inspect")
+    return _inspector("qc-chen", station, roles.SENIOR_INSPECTOR)
 
 
 @pytest.fixture

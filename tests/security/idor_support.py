@@ -29,6 +29,7 @@ from auric.orders.states import State
 from auric.payments.models import Payment
 from auric.payments.services import start_payment
 from auric.payments.webhooks import deliver_sandbox_callback
+from auric.quality.models import Gate, Inspection
 from auric.warranty.models import ServiceRequest
 from tests.checkout.conftest import stocked_piece
 from tests.factories import LocationFactory, StyleFactory, UserFactory, VariantFactory
@@ -45,6 +46,7 @@ SNAPSHOT_APPS = (
     "risk",
     "auth",
     "warranty",
+    "quality",
 )
 # Written by authentication itself, not by the endpoint called.
 VOLATILE_FIELDS = frozenset({"last_used_at", "last_login"})
@@ -59,6 +61,7 @@ STORE_OBJECT_MODELS = (
     StockLevel,
     Transfer,
     ServiceRequest,
+    Inspection,
 )
 
 
@@ -78,6 +81,7 @@ class Party:
     return_request: ReturnRequest
     owned_piece: str = ""  # the public provenance id of a piece the shopper owns
     warranty_card: str = ""  # the number of the warranty card of the collected order's piece
+    inspection: int = 0  # an open inbound inspection at the party's store
     service_booking: str = ""  # the reference of a service booked with that card
     store_objects: dict[type, Any] = field(default_factory=dict)
 
@@ -158,7 +162,9 @@ def make_party(name: str, *, warehouse: Location) -> Party:
         StockLevel: StockLevel.objects.get(variant=beads, location=store),
         Transfer: transfer,
         ServiceRequest: ServiceRequest.objects.get(reference=party.service_booking),
+        Inspection: Inspection.objects.create(piece_id=shelf_piece.pk, gate=Gate.INBOUND, station=store),
     }
+    party.inspection = party.store_objects[Inspection].pk
     return party
 
 

@@ -81,6 +81,18 @@ OBJECT_OPERATIONS: dict[str, Target] = {
     "GET /api/v1/provenance/pieces/{piece_id}/ownership-proof": Target(lambda p: {"piece_id": p.owned_piece}),
     "GET /api/v1/warranty/cards/{number}": Target(lambda p: {"number": p.warranty_card}),
     "POST /api/v1/warranty/bookings/{reference}/cancel": Target(lambda p: {"reference": p.service_booking}),
+    "GET /api/v1/quality/inspections/{inspection_id}": Target(
+        lambda p: {"inspection_id": p.inspection}, refused=FORBIDDEN, control="operator"
+    ),
+    "POST /api/v1/quality/inspections/{inspection_id}/readings": Target(
+        lambda p: {"inspection_id": p.inspection},
+        body=lambda p: {"role": "instrument", "instrument_id": "XRF-1", "values": {}},
+        refused=FORBIDDEN,
+        control="operator",
+    ),
+    "GET /api/v1/quality/stations/{code}/queue": Target(
+        lambda p: {"code": p.store.code}, refused=FORBIDDEN, control="operator"
+    ),
     "POST /api/v1/orders/{number}/refunds": Target(
         lambda p: {"number": p.collected_order.number},
         body=lambda p: {"amount": "10.00", "reason": "goodwill"},
