@@ -40,6 +40,10 @@ TYPE_LABELS: Mapping[str, Any] = {
     "ownership.transferred": _("Ownership transferred"),
     "service.performed": _("Service"),
     "inspection.attached": _("Inspection report"),
+    "piece.bought_back": _("Bought back"),
+    "guarantee.claimed": _("Guarantee claim filed"),
+    "guarantee.decided": _("Guarantee claim decided"),
+    "guarantee.compensated": _("Guarantee compensation paid"),
     "party.registered": _("Party registered"),
     "party.key_added": _("Key added"),
     "party.key_revoked": _("Key revoked"),
@@ -66,11 +70,18 @@ FIELD_LABELS: Mapping[str, Any] = {
     "service": _("Service"),
     "until": _("Valid until"),
     "reason": _("Reason"),
+    "gate": _("Inspection"),
+    "station": _("QC station"),
+    "measured": _("Measured"),
+    "dual_verified": _("Read twice, independently"),
+    "escalated": _("Decided by a senior inspector"),
+    "instruments": _("Instruments"),
+    "reasons": _("Failed on"),
 }
 
 
 # Fields whose value is a party id (a warehouse or store), shown by the party's name.
-PARTY_FIELDS = frozenset({"location", "from", "to"})
+PARTY_FIELDS = frozenset({"location", "from", "to", "station"})
 
 
 def format_value(value: Any) -> str:

@@ -23,7 +23,7 @@
   var STATEMENT_DOMAIN = "auric.provenance.statement/v1\n";
   var REGISTRY_TYPES = { "party.registered": 1, "party.key_added": 1, "party.key_revoked": 1 };
   var PLATFORM = "platform";
-  var PARTY_FIELDS = Object.freeze({ location: true, from: true, to: true }); // party ids, shown by the name their registration gives
+  var PARTY_FIELDS = Object.freeze({ location: true, from: true, to: true, station: true }); // party ids, shown by the name their registration gives
   var ALG_ED25519 = 0x01;
   var ALG_COSIGNATURE = 0x04;
   var encoder = new TextEncoder();
