@@ -15,6 +15,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -39,6 +40,7 @@ from auric.orders.models import Order
 from auric.orders.states import State
 from auric.privacy import access
 from auric.privacy.vault import RevealRefused, ValueErased
+from auric.quality import selectors as quality_selectors
 
 __all__ = ["OrderAdmin", "may_hand_over", "may_reveal_address", "refund_refusal"]
 
@@ -185,9 +187,16 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
         state = order.state
         # A held order is not fulfilled (move_order refuses it too); the review queue releases it.
         may_fulfil, at_counter = may_change and not order.held_for_review, at_counter and not order.held_for_review
+        lines = list(order.lines.select_related("piece", "variant"))
+        piece_ids = [line.piece_id for line in lines if line.piece_id]
         return {
             "order": order,
-            "order_lines": list(order.lines.select_related("piece", "variant")),
+            "order_lines": lines,
+            # Pieces still waiting for their outbound re-check (the order cannot leave before it passes).
+            "outbound_gate": settings.AURIC_QC_OUTBOUND_GATE,
+            "outbound_missing": set(quality_selectors.pieces_without_outbound_pass(piece_ids, since=order.paid_at))
+            if order.paid_at and piece_ids
+            else set(piece_ids),
             "order_discounts": list(order.discounts.all()),
             "timeline": list(order.transitions.select_related("actor")),
             "payments": list(order.payments.all()),

@@ -169,3 +169,37 @@ def test_the_daily_command_draws_due_spot_checks(station):
     call_command("draw_spot_checks", stdout=out)
     assert "1 of 1 pieces drawn" in out.getvalue()
     assert Inspection.objects.get(piece=piece).gate == Gate.STORAGE
+
+
+def test_the_order_page_shows_each_pieces_outbound_recheck_and_refuses_to_ship_before_it(
+    station, first_inspector, second_inspector
+):
+    from auric.orders.states import State
+    from auric.quality import services
+    from tests.quality.orders import paid_order_for
+
+    order, piece = paid_order_for(station)
+    admin = _admin(UserFactory(username="boss", is_staff=True, is_superuser=True))
+    page = admin.get(reverse("admin:orders_order_change", args=[order.pk]))
+    assert f'data-outbound="{piece.pk}"'.encode() in page.content and b"?tag=" in page.content
+    shipped = admin.post(
+        reverse("admin:orders_order_ship", args=[order.pk]), {"carrier": "SF", "tracking_number": "SF1"}, follow=True
+    )
+    assert "outbound re-check" in shipped.content.decode()
+    order.refresh_from_db()
+    assert order.state in (State.PAID, State.PROCESSING)
+
+    inspection = services.open_inspection(piece=piece, gate=Gate.OUTBOUND, station=station)
+    services.record_reading(
+        inspection=inspection,
+        role="instrument",
+        inspector=first_inspector,
+        values={"weight": q("30.125", "g"), "fineness": q("999.2", "‰")},
+        instrument_id="XRF-07",
+    )
+    services.record_reading(
+        inspection=inspection, role="person", inspector=second_inspector, values={"fineness": q("999.1", "‰")}
+    )
+    admin.post(reverse("admin:orders_order_ship", args=[order.pk]), {"carrier": "SF", "tracking_number": "SF1"})
+    order.refresh_from_db()
+    assert order.state == State.SHIPPED
