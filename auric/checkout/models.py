@@ -99,6 +99,15 @@ class Coupon(models.Model):
     used = models.PositiveIntegerField(default=0)
     per_customer_limit = models.PositiveIntegerField(default=1)
     is_active = models.BooleanField(default=True)
+    # A coupon for one customer only (a trade-in credit): nobody else can apply or redeem it.
+    bound_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Only this customer may use it; empty: anyone",
+    )
 
     class Meta:
         constraints = [

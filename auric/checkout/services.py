@@ -335,11 +335,14 @@ def price_piece(*, piece: Piece, now: datetime, lock: PriceLock | None) -> Price
 
 
 # --- coupons ------------------------------------------------------------------------------------
-def find_coupon(*, code: str, now: datetime | None = None) -> Coupon:
-    """An active coupon in its validity window; CouponInvalid otherwise."""
+def find_coupon(*, code: str, now: datetime | None = None, user: Any = None) -> Coupon:
+    """An active coupon in its validity window; CouponInvalid otherwise. A coupon bound to one
+    customer is unknown to everyone else (`user` is the shopper applying it)."""
     now = now or timezone.now()
     code = code.strip().upper()
     coupon = Coupon.objects.filter(code=code, is_active=True).first()
+    if coupon is not None and coupon.bound_to_id is not None and getattr(user, "pk", None) != coupon.bound_to_id:
+        coupon = None
     if coupon is None:
         raise CouponInvalid("No such coupon.", errors={"coupon": ["Unknown coupon"]})
     if coupon.starts_at and now < coupon.starts_at:
@@ -376,6 +379,8 @@ def redeem_coupon(*, coupon: Coupon, user: Any, order: Any, amount: Decimal) -> 
     conditional UPDATE (used = used + 1 WHERE used < limit), the per-customer limit by a unique row."""
     if user is None:
         raise CouponInvalid(errors={"coupon": ["Sign in to use a coupon"]})
+    if coupon.bound_to_id is not None and coupon.bound_to_id != user.pk:
+        raise CouponInvalid("No such coupon.", errors={"coupon": ["Unknown coupon"]})
     limited = Q(usage_limit__isnull=True) | Q(used__lt=F("usage_limit"))
     if not Coupon.objects.filter(limited, pk=coupon.pk).update(used=F("used") + 1):
         raise CouponExhausted(f"Coupon {coupon.code} has been used up.", coupon=coupon.code)

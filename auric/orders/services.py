@@ -246,7 +246,7 @@ def place_order(
         currency = currencies.pop()
         line_totals = [unit * line.quantity for line, unit, _, _ in priced]
         subtotal = sum(line_totals, Decimal(0))
-        coupon = checkout.find_coupon(code=coupon_code, now=now) if coupon_code.strip() else None
+        coupon = checkout.find_coupon(code=coupon_code, now=now, user=user) if coupon_code.strip() else None
         discount = checkout.discount_for(coupon=coupon, subtotal=subtotal, currency=currency) if coupon else Decimal(0)
         quote = shipping_quote(method=delivery.method, goods_value=subtotal - discount)
         totals = order_totals(line_totals, discount, quote.fee)

@@ -99,7 +99,7 @@ def review(summary: CartSummary, *, method: str, coupon_code: str = "") -> Revie
     label = error = ""
     if coupon_code.strip():
         try:
-            coupon = checkout.find_coupon(code=coupon_code)
+            coupon = checkout.find_coupon(code=coupon_code, user=summary.cart.user)
             discount = checkout.discount_for(coupon=coupon, subtotal=subtotal, currency=summary.currency)
             label = coupon.label or coupon.code
         except DomainError as exc:
