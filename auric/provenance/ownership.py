@@ -182,16 +182,16 @@ def forget_deleted_owner(event: OutboxEvent) -> None:
         Ownership.objects.filter(owner_id=user_id).update(owner=None, salt=b"", transfer_code_hash="")
 
 
-@events.handles("inventory.PieceReturned")
-def end_ownership_of_returned_piece(event: OutboxEvent) -> None:
-    """A piece taken back (a return, a buyback) belongs to nobody outside the brand again."""
-    record = PieceRecord.objects.filter(piece_id=event.payload.get("piece_id")).first()
+def end_ownership(*, piece_id: Any, source: str, reason: str) -> Ownership | None:
+    """End the current ownership of a piece the brand takes back (a return, a buyback, a trade-in),
+    logged once per source as a transfer to nobody. Joins the caller's transaction."""
+    record = PieceRecord.objects.filter(piece_id=piece_id).first() if isinstance(piece_id, int) else None
     if record is None:
-        return
+        return None
     with service_transaction():
         current = Ownership.objects.select_for_update().filter(piece=record, until__isnull=True).first()
         if current is None:
-            return
+            return None
         now = timezone.now()
         current.until = now
         current.transfer_code_hash, current.transfer_expires_at = "", None
@@ -200,7 +200,14 @@ def end_ownership_of_returned_piece(event: OutboxEvent) -> None:
             "ownership.transferred",
             party_id=services.PLATFORM,
             piece=record.public_id,
-            data={"from": current.commitment, "to": None, "reason": "returned"},
-            source=f"event:{event.id}:owner",
+            data={"from": current.commitment, "to": None, "reason": reason},
+            source=source,
             at=now,
         )
+        return current
+
+
+@events.handles("inventory.PieceReturned")
+def end_ownership_of_returned_piece(event: OutboxEvent) -> None:
+    """A piece taken back (a return) belongs to nobody outside the brand again."""
+    end_ownership(piece_id=event.payload.get("piece_id"), source=f"event:{event.id}:owner", reason="returned")

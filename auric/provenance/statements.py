@@ -51,6 +51,10 @@ STATEMENT_TYPES = frozenset(
         "ownership.transferred",
         "service.performed",
         "inspection.attached",
+        "piece.bought_back",
+        "guarantee.claimed",
+        "guarantee.decided",
+        "guarantee.compensated",
     }
 )
 PARTY_KINDS = frozenset(
