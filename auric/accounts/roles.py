@@ -77,6 +77,16 @@ OPERATOR_PERMISSIONS: tuple[str, ...] = (
     "warranty.view_warrantycard",
     "warranty.view_servicerequest",
     "warranty.serve_servicerequest",
+    # Buyback and trade-in: the fee schedule, quotes and payouts; guarantee claims and reports.
+    *(f"warranty.{action}_buybackfee" for action in _CRUD),
+    "warranty.view_buybackquote",
+    "warranty.quote_buybackquote",
+    "warranty.view_payout",
+    "warranty.settle_payout",
+    "warranty.view_guaranteeclaim",
+    "warranty.decide_guaranteeclaim",
+    "warranty.view_inspectionreport",
+    "warranty.add_inspectionreport",
     # Quality: every station's inspections, readings at any station (head-office QC), the tolerances
     # and the spot-check plans.
     "quality.view_inspection",
@@ -100,6 +110,9 @@ STORE_STAFF_PERMISSIONS: tuple[str, ...] = (
     # The service counter of their own stores: intake, work, return (the admin scopes by location).
     "warranty.view_servicerequest",
     "warranty.serve_servicerequest",
+    # Buyback and trade-in at their own stores' counters (the admin scopes quotes by store).
+    "warranty.view_buybackquote",
+    "warranty.quote_buybackquote",
     # Quality: the inspections of their stores (e.g. the outbound re-check before a pickup).
     "quality.view_inspection",
 )

@@ -236,3 +236,273 @@ class ServicePhoto(models.Model):
 
     def __str__(self) -> str:
         return str(self.image.name)
+
+
+# --- buyback and trade-in (docs/warranty.md "Buyback and trade-in") -------------------------------
+
+
+class TradeKind(models.TextChoices):
+    BUYBACK = "buyback", "回购 Buyback (cash out)"
+    TRADE_IN = "trade_in", "以旧换新 Trade-in (credit for a new order)"
+
+
+class FeeBasis(models.TextChoices):
+    PER_GRAM = "per_gram", "每克 Per gram"
+    PERCENT = "percent", "百分比 Percentage of the metal value"
+
+
+class BuybackFee(models.Model):
+    """One line of the published fee schedule: what is deducted from the metal value of a piece
+    bought back or traded in, per metal and optionally per fineness mark (a mark's line wins over
+    the metal's)."""
+
+    kind = models.CharField(max_length=10, choices=TradeKind.choices)
+    metal = models.CharField(max_length=10, choices=Metal.choices)
+    fineness = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="A GB 11887 mark (e.g. 750); blank: every fineness of the metal"
+    )
+    basis = models.CharField(max_length=10, choices=FeeBasis.choices)
+    amount = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Per gram (in the currency) or a percentage (0–100)",
+    )
+    currency = models.CharField(max_length=3, default="CNY")
+    note = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "metal", models.F("fineness").asc(nulls_first=True)]
+        verbose_name = "buyback fee"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "metal", "currency"],
+                condition=models.Q(fineness__isnull=True),
+                name="warranty_fee_one_per_metal",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "metal", "fineness", "currency"],
+                condition=models.Q(fineness__isnull=False),
+                name="warranty_fee_one_per_mark",
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="warranty_fee_not_negative"),
+            models.CheckConstraint(
+                condition=~models.Q(basis="percent") | models.Q(amount__lte=100), name="warranty_fee_percent_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        mark = f" {self.fineness}‰" if self.fineness else ""
+        unit = "%" if self.basis == FeeBasis.PERCENT else f" {self.currency}/g"
+        return f"{self.kind} {self.metal}{mark}: {self.amount}{unit}"
+
+
+class BuybackQuote(models.Model):
+    """What the store offers for a customer's piece, from its buyback inspection and the day's metal
+    price, valid until `expires_at`. Accepting it is a conditional update on `state`: exactly once."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "有效 Open"
+        ACCEPTED = "accepted", "已接受 Accepted"
+        WITHDRAWN = "withdrawn", "已撤回 Withdrawn"
+
+    reference = models.CharField(max_length=16, unique=True)
+    kind = models.CharField(max_length=10, choices=TradeKind.choices)
+    piece = models.ForeignKey(Piece, on_delete=models.PROTECT, related_name="buyback_quotes")
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="buyback_quotes"
+    )
+    store = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    inspection = models.ForeignKey("quality.Inspection", on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN, db_index=True)
+    metal = models.CharField(max_length=10, choices=Metal.choices)
+    weight_g = models.DecimalField(max_digits=9, decimal_places=3)
+    fineness_permille = models.DecimalField(max_digits=5, decimal_places=1, help_text="Measured")
+    mark = models.PositiveSmallIntegerField(help_text="The GB 11887 mark the piece is priced at")
+    price_per_gram = models.DecimalField(max_digits=10, decimal_places=2, help_text="At the mark")
+    price_date = models.DateField()
+    metal_value = models.DecimalField(max_digits=12, decimal_places=2)
+    fee = models.DecimalField(max_digits=12, decimal_places=2)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="CNY")
+    lines = models.JSONField(default=list, help_text="The arithmetic, line by line")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    credit = models.OneToOneField(
+        "checkout.Coupon", null=True, blank=True, on_delete=models.PROTECT, related_name="trade_in_quote"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("quote_buybackquote", "Can quote and settle buybacks and trade-ins at the counter")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="warranty_quote_amount_positive"),
+            # One visit's inspection backs at most one accepted quote (not a buyback and a trade-in).
+            models.UniqueConstraint(
+                fields=["inspection"], condition=models.Q(state="accepted"), name="warranty_quote_accepted_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def is_expired(self, moment: datetime | None = None) -> bool:
+        return self.state == self.State.OPEN and self.expires_at <= (moment or timezone.now())
+
+
+class Payout(models.Model):
+    """Money the platform owes a customer outside the payment path: a buyback's price, or the part of
+    a guarantee compensation above what the order paid. Staff mark it paid with the transfer's
+    reference. Never card or account numbers: a method and a reference only."""
+
+    class Reason(models.TextChoices):
+        BUYBACK = "buyback", "回购款 Buyback"
+        COMPENSATION = "compensation", "假一赔十赔偿 Guarantee compensation"
+
+    class Method(models.TextChoices):
+        BANK_TRANSFER = "bank_transfer", "银行转账 Bank transfer"
+        ALIPAY = "alipay", "支付宝 Alipay"
+        WECHAT_PAY = "wechat_pay", "微信支付 WeChat Pay"
+        CASH = "cash", "现金 Cash at the store"
+
+    class State(models.TextChoices):
+        OWED = "owed", "待支付 Owed"
+        PAID = "paid", "已支付 Paid"
+
+    reason = models.CharField(max_length=14, choices=Reason.choices)
+    payee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="CNY")
+    method = models.CharField(max_length=14, choices=Method.choices)
+    reference = models.CharField(max_length=80, blank=True, help_text="The transfer's reference once paid")
+    state = models.CharField(max_length=6, choices=State.choices, default=State.OWED, db_index=True)
+    quote = models.OneToOneField(BuybackQuote, null=True, blank=True, on_delete=models.PROTECT, related_name="payout")
+    claim = models.OneToOneField(
+        "GuaranteeClaim", null=True, blank=True, on_delete=models.PROTECT, related_name="payout"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("settle_payout", "Can mark payouts paid")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="warranty_payout_positive"),
+            models.CheckConstraint(
+                condition=models.Q(quote__isnull=False, claim__isnull=True)
+                | models.Q(quote__isnull=True, claim__isnull=False),
+                name="warranty_payout_for_one_thing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} {self.amount} {self.currency} ({self.state})"
+
+
+# --- "fake one, pay ten" guarantee claims and third-party reports ----------------------------------
+
+
+class ClaimGround(models.TextChoices):
+    FINENESS = "fineness", "成色不符 Fineness below the mark"
+    WEIGHT = "weight", "重量不符 Weight differs"
+    STONE = "stone", "宝石不符 Stone not as certified"
+    CERTIFICATE = "certificate", "证书不符 Certificate does not match"
+    OTHER = "other", "其他 Other"
+
+
+class InspectionReport(models.Model):
+    """A third-party inspection report (PDF or image) attached to a piece; its SHA-256 is logged."""
+
+    piece = models.ForeignKey(Piece, on_delete=models.PROTECT, related_name="third_party_reports")
+    piece_public_id = models.CharField(max_length=64)
+    issuer = models.CharField(max_length=80, help_text="The lab or inspection body that issued it")
+    report_number = models.CharField(max_length=60)
+    file = models.FileField(upload_to="warranty/reports/%Y/%m/")
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    by_staff = models.BooleanField(default=False)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["piece", "sha256"], name="warranty_report_once_per_piece")]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.report_number}"
+
+
+class GuaranteeClaim(models.Model):
+    """A holder's claim that a piece is not as certified. Upheld (by a failed independent re-test or
+    a third-party report staff confirm): ten times the price paid, part refunded through the
+    payment, the rest paid out. Deciding is a conditional update on `state`: exactly once."""
+
+    class State(models.TextChoices):
+        FILED = "filed", "已受理 Filed"
+        UPHELD = "upheld", "成立 Upheld"
+        REJECTED = "rejected", "不成立 Rejected"
+        COMPENSATED = "compensated", "已赔付 Compensated"
+
+    class Basis(models.TextChoices):
+        RETEST = "retest", "独立复检 Independent re-test"
+        REPORT = "report", "第三方报告 Third-party report"
+
+    reference = models.CharField(max_length=16, unique=True)
+    piece = models.ForeignKey(Piece, on_delete=models.PROTECT, related_name="guarantee_claims")
+    piece_public_id = models.CharField(max_length=64)
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="guarantee_claims"
+    )
+    order_line = models.ForeignKey("orders.OrderLine", on_delete=models.PROTECT, related_name="+")
+    sold_at = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="Where it was sold"
+    )
+    ground = models.CharField(max_length=12, choices=ClaimGround.choices)
+    detail = models.CharField(max_length=1000, blank=True, help_text="In the shopper's words (never logged)")
+    report = models.ForeignKey(InspectionReport, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.FILED, db_index=True)
+    inspection = models.ForeignKey(
+        "quality.Inspection", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    filed_at = models.DateTimeField(default=timezone.now)
+    basis = models.CharField(max_length=8, choices=Basis.choices, blank=True)
+    decision_reason = models.CharField(max_length=500, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    price_paid = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="CNY")
+    compensation = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    refund_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    refund = models.OneToOneField(
+        "payments.Refund", null=True, blank=True, on_delete=models.PROTECT, related_name="guarantee_claim"
+    )
+    compensated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-filed_at", "-id"]
+        permissions = [("decide_guaranteeclaim", "Can decide guarantee claims and pay compensation")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["piece"], condition=models.Q(state="filed"), name="warranty_claim_one_open_per_piece"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference

@@ -67,3 +67,21 @@ def bangle_card(paid_order) -> WarrantyCard:
 
 
 __all__ = ["Decimal", "ring_piece"]
+
+
+@pytest.fixture
+def counter(store):  # noqa: F811
+    """Counter staff of the store (quote buybacks there)."""
+    from auric.accounts import roles
+    from tests.warranty.trade import staff_at
+
+    return staff_at(store, "counter-zhou", roles.STORE_STAFF)
+
+
+@pytest.fixture
+def inspectors(store):  # noqa: F811
+    """Two inspectors assigned to the store: an instrument reading and an independent person's."""
+    from auric.accounts import roles
+    from tests.warranty.trade import staff_at
+
+    return staff_at(store, "qc-wang", roles.QC_INSPECTOR), staff_at(store, "qc-li", roles.QC_INSPECTOR)
