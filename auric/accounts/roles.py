@@ -36,6 +36,29 @@ _CRUD = ("view", "add", "change")
 # Held orders are approved or rejected by operators and customer service (docs/risk.md).
 RISK_REVIEW_PERMISSIONS: tuple[str, ...] = ("risk.view_reviewcase", "risk.decide_reviewcase", "risk.view_decision")
 
+# Suppliers, audits, receipts from suppliers, claims, complaints; the elimination policy, the review
+# and publication of the monthly elimination (publishing delists styles: operators also change styles).
+QUALITY_SUPPLIER_PERMISSIONS: tuple[str, ...] = (
+    *(
+        f"quality.{action}_{model}"
+        for model in ("supplier", "certification", "requiredcertification", "supplieraudit", "audititem")
+        for action in _CRUD
+    ),
+    *(f"quality.{action}_correctiveaction" for action in _CRUD),
+    "quality.receive_from_supplier",
+    "quality.view_supplyreceipt",
+    "quality.view_supplierclaim",
+    "quality.change_supplierclaim",
+    "quality.view_complaint",
+    "quality.add_complaint",
+    "quality.view_eliminationpolicy",
+    "quality.change_eliminationpolicy",
+    "quality.view_eliminationrun",
+    "quality.view_eliminationresult",
+    "quality.change_eliminationresult",
+    "quality.review_eliminationrun",
+)
+
 OPERATOR_PERMISSIONS: tuple[str, ...] = (
     *(
         f"catalog.{action}_{model}"
@@ -92,6 +115,8 @@ OPERATOR_PERMISSIONS: tuple[str, ...] = (
     "quality.view_inspection",
     "quality.inspect",
     *(f"quality.{action}_{model}" for model in ("tolerance", "samplingplan") for action in _CRUD),
+    # Suppliers and the monthly elimination (docs/suppliers.md).
+    *QUALITY_SUPPLIER_PERMISSIONS,
 )
 
 STORE_STAFF_PERMISSIONS: tuple[str, ...] = (
@@ -130,6 +155,9 @@ CUSTOMER_SERVICE_PERMISSIONS: tuple[str, ...] = (
     "catalog.view_style",
     "catalog.view_variant",
     "catalog.view_piece",
+    # Complaints feed the monthly elimination (docs/suppliers.md).
+    "quality.view_complaint",
+    "quality.add_complaint",
 )
 CUSTOMER_SERVICE_REFUND_LIMIT = Decimal("2000.00")
 

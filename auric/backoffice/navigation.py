@@ -146,6 +146,57 @@ def sidebar_navigation(request: HttpRequest) -> list[dict[str, Any]]:
             ],
         },
         {
+            "title": _("Suppliers & quality"),
+            "collapsible": True,
+            "items": [
+                _item(_("Suppliers"), "factory", "admin:quality_supplier_changelist", _view("quality.supplier")),
+                _item(
+                    _("Supplier audits"),
+                    "checklist",
+                    "admin:quality_supplieraudit_changelist",
+                    _view("quality.supplieraudit"),
+                ),
+                _item(
+                    _("Supply receipts"),
+                    "move_to_inbox",
+                    "admin:quality_supplyreceipt_changelist",
+                    _view("quality.supplyreceipt"),
+                ),
+                _item(
+                    _("Supplier claims"),
+                    "report",
+                    "admin:quality_supplierclaim_changelist",
+                    _view("quality.supplierclaim"),
+                ),
+                _item(
+                    _("Required certifications"),
+                    "workspace_premium",
+                    "admin:quality_requiredcertification_changelist",
+                    _view("quality.requiredcertification"),
+                ),
+                _item(_("Complaints"), "feedback", "admin:quality_complaint_changelist", _view("quality.complaint")),
+                _item(
+                    _("Monthly elimination"),
+                    "trending_down",
+                    "admin:quality_eliminationrun_changelist",
+                    _view("quality.eliminationrun"),
+                ),
+                _item(
+                    _("Elimination proposals"),
+                    "rule",
+                    "admin:quality_eliminationresult_changelist",
+                    _view("quality.eliminationresult"),
+                ),
+                _item(
+                    _("Elimination policy"),
+                    "tune",
+                    "admin:quality_eliminationpolicy_changelist",
+                    _view("quality.eliminationpolicy"),
+                ),
+                _item(_("Public quality report"), "public", "storefront:quality_report", lambda request: True),
+            ],
+        },
+        {
             "title": _("Warranty"),
             "collapsible": True,
             "items": [

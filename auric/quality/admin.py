@@ -309,3 +309,6 @@ class SamplingPlanAdmin(ModelAdmin):
 @admin.register(SpotCheckSample)
 class SpotCheckSampleAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("pk", "plan", "drawn_at", "population")
+
+
+from auric.quality import supplier_admin  # noqa: E402, F401  (suppliers and elimination: docs/suppliers.md)
