@@ -237,3 +237,6 @@ class ServiceRequestAdmin(StoreScopedAdminMixin, ModelAdmin):
             _("Booking cancelled."),
             lambda: services.cancel_booking(reference=booking.reference),
         )
+
+
+from auric.warranty import buyback_admin  # noqa: E402,F401  (buyback, trade-in, claims and reports)

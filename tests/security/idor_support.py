@@ -30,7 +30,7 @@ from auric.payments.models import Payment
 from auric.payments.services import start_payment
 from auric.payments.webhooks import deliver_sandbox_callback
 from auric.quality.models import Gate, Inspection
-from auric.warranty.models import ServiceRequest
+from auric.warranty.models import BuybackQuote, ServiceRequest
 from tests.checkout.conftest import stocked_piece
 from tests.factories import LocationFactory, StyleFactory, UserFactory, VariantFactory
 
@@ -62,6 +62,7 @@ STORE_OBJECT_MODELS = (
     Transfer,
     ServiceRequest,
     Inspection,
+    BuybackQuote,
 )
 
 
@@ -83,6 +84,8 @@ class Party:
     warranty_card: str = ""  # the number of the warranty card of the collected order's piece
     inspection: int = 0  # an open inbound inspection at the party's store
     service_booking: str = ""  # the reference of a service booked with that card
+    buyback_quote: str = ""  # an (expired) buyback quote for the owned piece
+    guarantee_claim: str = ""  # a guarantee claim filed for the owned piece
     store_objects: dict[type, Any] = field(default_factory=dict)
 
     @property
@@ -163,7 +166,10 @@ def make_party(name: str, *, warehouse: Location) -> Party:
         Transfer: transfer,
         ServiceRequest: ServiceRequest.objects.get(reference=party.service_booking),
         Inspection: Inspection.objects.create(piece_id=shelf_piece.pk, gate=Gate.INBOUND, station=store),
+        BuybackQuote: _buyback_quote(user, collected.lines.get().piece, store),
     }
+    party.buyback_quote = party.store_objects[BuybackQuote].reference
+    party.guarantee_claim = _claim(user, collected.lines.get().piece)
     party.inspection = party.store_objects[Inspection].pk
     return party
 
@@ -176,6 +182,48 @@ def _own(user: User, piece: Any) -> str:
     public_id = services.piece_public_id(piece)
     ownership._commit(user, PieceRecord.objects.get(public_id=public_id), source=f"idor:{public_id}", reason="sale")
     return public_id
+
+
+def _buyback_quote(user: User, piece: Any, store: Location) -> BuybackQuote:
+    """A quote for the owned piece from a passed buyback test at the store, expired already (so the
+    owner's acceptance is a 409 that changes nothing)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    inspection = Inspection.objects.create(
+        piece_id=piece.pk,
+        gate=Gate.BUYBACK,
+        station=store,
+        state=Inspection.State.PASSED,
+        decided_at=now,
+        verified={"weight_g": "10.000", "fineness_permille": "999.0"},
+    )
+    return BuybackQuote.objects.create(
+        reference="Q" + secrets.token_hex(6).upper(),
+        kind="buyback",
+        piece=piece,
+        customer=user,
+        store=store,
+        inspection=inspection,
+        metal="gold",
+        weight_g=Decimal("10.000"),
+        fineness_permille=Decimal("999.0"),
+        mark=990,
+        price_per_gram=Decimal("780.00"),
+        price_date=now.date(),
+        metal_value=Decimal("7800.00"),
+        fee=Decimal("150.00"),
+        amount=Decimal("7650.00"),
+        expires_at=now - timedelta(minutes=1),
+    )
+
+
+def _claim(user: User, piece: Any) -> str:
+    from auric.warranty import claims
+
+    return claims.file_claim(user=user, piece=piece, ground="fineness").reference
 
 
 def _warranty(user: User, order: Order, store: Location) -> tuple[str, str]:

@@ -58,6 +58,14 @@ class Target:
     refused: frozenset[int] = NOT_FOUND
     # Staff-only operations are refused on the permission (403) before the object is looked up.
     control: str = "owner"  # who may call it on the object: "owner" or "operator"
+    multipart: bool = False  # the body is a form with a file, not JSON
+
+
+def _report_form() -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pdf = SimpleUploadedFile("report.pdf", b"%PDF-1.7 idor", content_type="application/pdf")
+    return {"file": pdf, "issuer": "NGTC", "report_number": "IDOR-1"}
 
 
 def _return_lines(party: Party) -> dict[str, Any]:
@@ -81,6 +89,17 @@ OBJECT_OPERATIONS: dict[str, Target] = {
     "GET /api/v1/provenance/pieces/{piece_id}/ownership-proof": Target(lambda p: {"piece_id": p.owned_piece}),
     "GET /api/v1/warranty/cards/{number}": Target(lambda p: {"number": p.warranty_card}),
     "POST /api/v1/warranty/bookings/{reference}/cancel": Target(lambda p: {"reference": p.service_booking}),
+    "GET /api/v1/warranty/buyback/quotes/{reference}": Target(lambda p: {"reference": p.buyback_quote}),
+    "POST /api/v1/warranty/buyback/quotes/{reference}/accept": Target(
+        lambda p: {"reference": p.buyback_quote}, body=lambda p: {"payout_method": "alipay"}
+    ),
+    "GET /api/v1/warranty/claims/{reference}": Target(lambda p: {"reference": p.guarantee_claim}),
+    "POST /api/v1/warranty/pieces/{piece_id}/claims": Target(
+        lambda p: {"piece_id": p.owned_piece}, body=lambda p: {"ground": "weight"}
+    ),
+    "POST /api/v1/warranty/pieces/{piece_id}/reports": Target(
+        lambda p: {"piece_id": p.owned_piece}, body=lambda p: _report_form(), multipart=True
+    ),
     "GET /api/v1/quality/inspections/{inspection_id}": Target(
         lambda p: {"inspection_id": p.inspection}, refused=FORBIDDEN, control="operator"
     ),
@@ -178,17 +197,21 @@ class Call:
     path: str
     body: dict[str, Any] | None
     extra: dict[str, str] = field(default_factory=dict)
+    multipart: bool = False
 
 
 def build_call(operation: str, target: Target, victim: Party) -> Call:
     method, template = operation.split(" ", 1)
     path = template.format(**target.params(victim))
-    return Call(method=method, path=path, body=target.body(victim) if target.body else None)
+    body = target.body(victim) if target.body else None
+    return Call(method=method, path=path, body=body, multipart=target.multipart)
 
 
 def send(client: Client, call: Call, headers: dict[str, str] | None = None) -> Any:
     kwargs: dict[str, Any] = dict(headers or {})
-    if call.body is not None:
+    if call.body is not None and call.multipart:
+        kwargs.update(data=call.body)
+    elif call.body is not None:
         kwargs.update(data=json.dumps(call.body), content_type="application/json")
     return getattr(client, call.method.lower())(call.path, **kwargs)
 
