@@ -11,8 +11,8 @@ Rules (docs/suppliers.md "Monthly elimination"; a run keeps the figures it used)
   first), then style code — so ties always rank the same way;
 - the worst ⌈bottom share × judged⌉ are proposed, leaving out any with no return and no complaint.
 
-Sales and returns are read from `auric.orders` models here (as in `scorecards`); orders never
-imports this module.
+Sales and returns are read from the orders app by model name (as in `scorecards`): quality sits
+below orders in the dependency direction and never imports it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -34,9 +35,8 @@ from auric.catalog.models import Style
 from auric.core import events
 from auric.core.errors import Conflict, PermissionDenied, ValidationFailed
 from auric.core.transactions import service_transaction
-from auric.orders.models import OrderLine, ReturnLine, ReturnRequest
 from auric.quality.models import Complaint, EliminationPolicy, EliminationResult, EliminationRun
-from auric.quality.scorecards import day_range, share
+from auric.quality.scorecards import RETURN_REJECTED, day_range, share
 
 ELIMINATION_PROPOSED = "quality.EliminationProposed"
 ELIMINATION_PUBLISHED = "quality.EliminationPublished"
@@ -102,18 +102,20 @@ def month_figures(*, month: date) -> list[Figures]:
     since, until = day_range(month, month_end(month))
     live = Style.objects.filter(status=Style.Status.LIVE)
     sold = dict(
-        OrderLine.objects.filter(order__paid_at__gte=since, order__paid_at__lt=until, variant__style__in=live)
+        apps.get_model("orders", "OrderLine")
+        .objects.filter(order__paid_at__gte=since, order__paid_at__lt=until, variant__style__in=live)
         .values_list("variant__style_id")
         .annotate(units=Sum("quantity"))
         .values_list("variant__style_id", "units")
     )
     returned = dict(
-        ReturnLine.objects.filter(
+        apps.get_model("orders", "ReturnLine")
+        .objects.filter(
             return_request__requested_at__gte=since,
             return_request__requested_at__lt=until,
             order_line__variant__style_id__in=sold.keys(),
         )
-        .exclude(return_request__state=ReturnRequest.State.REJECTED)
+        .exclude(return_request__state=RETURN_REJECTED)
         .values_list("order_line__variant__style_id")
         .annotate(units=Sum("quantity"))
         .values_list("order_line__variant__style_id", "units")

