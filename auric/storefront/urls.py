@@ -2,6 +2,7 @@ from django.urls import path
 
 from auric.storefront import (
     account_views,
+    buyback_views,
     identity_views,
     phone_login_views,
     privacy_views,
@@ -46,6 +47,9 @@ urlpatterns = [
     path("account/orders/<str:number>/pay/", shop_views.order_pay, name="order_pay"),
     path("account/orders/<str:number>/cancel/", shop_views.order_cancel, name="order_cancel"),
     path("account/orders/<str:number>/return/", shop_views.order_return, name="order_return"),
+    path("buyback/", buyback_views.buyback_page, name="buyback"),
+    path("account/guarantee/", buyback_views.guarantee_page, name="guarantee"),
+    path("account/guarantee/claim/", buyback_views.guarantee_claim, name="guarantee_claim"),
     path("account/warranties/", warranty_views.warranties_page, name="warranties"),
     path("account/warranties/book/", warranty_views.warranty_book, name="warranty_book"),
     path(

@@ -181,7 +181,11 @@ def decide_claim(
         raise ValidationFailed("Say what the claim holds on", errors={"basis": [f"one of {', '.join(Basis.values)}"]})
     now = timezone.now()
     with service_transaction():
-        claim = GuaranteeClaim.objects.select_for_update().select_related("inspection", "report").get(pk=claim.pk)
+        claim = (
+            GuaranteeClaim.objects.select_for_update(of=("self",))
+            .select_related("inspection", "report")
+            .get(pk=claim.pk)
+        )
         if claim.state != State.FILED:
             raise ClaimDecidedAlready(f"Claim {claim.reference} was decided: {claim.state}.")
         retest = claim.inspection.state if claim.inspection is not None else None
