@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def test_the_back_office_pages_open_and_scope_quotes_to_their_store(
     ring_card,
     store,
-    other_store,
+    other_store,  # noqa: F811
     shopper,
     counter,
     inspectors,
