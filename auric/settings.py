@@ -342,6 +342,9 @@ AURIC_RESERVATION_MINUTES = 30
 # they can be sold; orders ship or are handed over only after an outbound re-check of each piece.
 AURIC_QC_INBOUND_GATE = env_bool("AURIC_QC_INBOUND_GATE", True)
 AURIC_QC_OUTBOUND_GATE = env_bool("AURIC_QC_OUTBOUND_GATE", True)
+# A new piece is received only from an approved supplier whose required certifications are valid
+# that day (docs/suppliers.md).
+AURIC_SUPPLIER_RECEIPTS_REQUIRED = env_bool("AURIC_SUPPLIER_RECEIPTS_REQUIRED", True)
 # No-reason return windows (rule R1/R2): from delivery or pickup; EU addresses get 14 days.
 AURIC_RETURN_WINDOW_DAYS = 7
 AURIC_EU_RETURN_WINDOW_DAYS = 14

@@ -12,8 +12,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = False
 # The suite calls the same endpoints many times; rate-limit tests turn limits on with override_settings.
 AURIC_RATE_LIMITS = False
-# Feature tests start from stock that is ready to sell; tests/quality turn the gates on.
-AURIC_QC_INBOUND_GATE = AURIC_QC_OUTBOUND_GATE = False
+# Feature tests start from stock that is ready to sell, received without naming a supplier;
+# tests/quality turn the gates and the supplier rule on where they test them.
+AURIC_QC_INBOUND_GATE = AURIC_QC_OUTBOUND_GATE = AURIC_SUPPLIER_RECEIPTS_REQUIRED = False
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 
 # SQLite tests use a file database, not the shared in-memory one: concurrency tests need real

@@ -762,3 +762,36 @@ SEARCH_QUERIES: tuple[str, ...] = (
     "GIA",
     "足银",
 )
+
+
+# Demo suppliers (approved, with the certifications the default rules require: a business licence
+# for all, Kimberley Process for the diamond dealer). Pieces are supplied by gem.
+# code, name, name_en, kind, extra schemes held
+SUPPLIERS: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
+    (
+        "sz-jinhui",
+        "深圳金汇珠宝加工厂",
+        "Jinhui Jewellery Works, Shenzhen",
+        "manufacturer",
+        ("precious_metals", "iso_9001"),
+    ),
+    ("sh-huazuan", "上海华钻钻石", "Huazuan Diamonds, Shanghai", "diamond_dealer", ("kimberley", "rjc_cop")),
+    ("gz-caibao", "广州彩宝行", "Caibao Gemstones, Guangzhou", "gemstone_dealer", ("rjc_cop",)),
+    ("zj-zhuji-pearl", "诸暨珍珠", "Zhuji Pearls", "pearl_dealer", ()),
+    ("yn-ruili-jade", "瑞丽玉石", "Ruili Jade", "jade_dealer", ()),
+)
+SUPPLIER_FOR_GEM = {
+    "diamond": "sh-huazuan",
+    "ruby": "gz-caibao",
+    "sapphire": "gz-caibao",
+    "emerald": "gz-caibao",
+    "pearl": "zj-zhuji-pearl",
+    "jadeite": "yn-ruili-jade",
+    "nephrite": "yn-ruili-jade",
+}
+DEFAULT_SUPPLIER = "sz-jinhui"
+
+
+def supplier_for(stone_kinds: list[str]) -> str:
+    """The demo supplier of a piece: by its main (first) stone, else the metal works."""
+    return SUPPLIER_FOR_GEM.get(stone_kinds[0], DEFAULT_SUPPLIER) if stone_kinds else DEFAULT_SUPPLIER

@@ -51,7 +51,7 @@ from auric.pricing.models import MetalPrice, PriceChange
 from auric.provenance import services as provenance
 from auric.provenance.events import declared_attributes, location_party, station_party
 from auric.provenance.models import LogEntry, Ownership, PendingEntry, PieceRecord
-from auric.quality.models import Gate, Inspection
+from auric.quality.models import Certification, Gate, Inspection, Supplier, SupplierClaim, SupplyReceipt
 
 OPENING_REFERENCE = "DEMO-OPENING"
 CHUNK = 500
@@ -99,6 +99,8 @@ def remove_demo_data() -> int:
         # The log keeps what it logged about these pieces (it is append-only); only the link goes.
         Ownership.objects.filter(piece__piece__in=pieces).delete()
         PieceRecord.objects.filter(piece__in=pieces).delete()
+        SupplierClaim.objects.filter(piece__in=pieces).delete()
+        SupplyReceipt.objects.filter(piece__in=pieces).delete()
         Inspection.objects.filter(piece__in=pieces).delete()
         pieces.delete()
         Style.objects.filter(pk__in=style_ids).delete()
@@ -149,7 +151,29 @@ def ensure_taxonomy() -> dict[str, dict[str, Any]]:
                 "is_active": True,
             },
         )
-    return {"categories": cats, "collections": cols, "locations": locs}
+    return {"categories": cats, "collections": cols, "locations": locs, "suppliers": ensure_suppliers()}
+
+
+def ensure_suppliers() -> dict[str, Supplier]:
+    """The demo suppliers, approved, with certificates valid for years (safe to run again)."""
+    today = timezone.localdate()
+    suppliers: dict[str, Supplier] = {}
+    for code, name, name_en, kind, schemes in data.SUPPLIERS:
+        suppliers[code], _ = Supplier.objects.update_or_create(
+            code=code,
+            defaults={"name": name, "name_en": name_en, "kind": kind, "status": Supplier.Status.APPROVED},
+        )
+        for scheme in ("business_licence", *schemes):
+            Certification.objects.get_or_create(
+                supplier=suppliers[code],
+                scheme=scheme,
+                number=f"DEMO-{code}-{scheme}".upper(),
+                defaults={
+                    "issued_on": today - timedelta(days=400),
+                    "valid_until": None if scheme == "business_licence" else today + timedelta(days=3 * 365),
+                },
+            )
+    return suppliers
 
 
 def metal_price_series(
@@ -261,6 +285,7 @@ class ServiceWriter:
                     reference=OPENING_REFERENCE,
                     refresh=False,
                     awaiting_inspection=False,
+                    supplier=data.supplier_for([stone.kind for stone in pp.stones]),
                 )
             for code, quantity in vp.quantities.items():
                 inventory.receive_quantity(
@@ -277,6 +302,7 @@ class BulkWriter:
         self.cats = taxonomy["categories"]
         self.cols = taxonomy["collections"]
         self.locs = taxonomy["locations"]
+        self.suppliers: dict[str, Supplier] = taxonomy["suppliers"]
 
     def write(self, plan: CatalogPlan, ui: UI) -> Written:
         out = Written()
@@ -410,6 +436,19 @@ class BulkWriter:
         Certificate.objects.bulk_create(certs)
         PieceStock.objects.bulk_create(stock)
         StockMovement.objects.bulk_create(journal)
+        # What the receipt rule records for each piece (its suppliers are approved and certified).
+        suppliers = self.suppliers
+        SupplyReceipt.objects.bulk_create(
+            SupplyReceipt(
+                supplier=suppliers[data.supplier_for([s.kind for s in pp.stones])],
+                piece_id=row.pk,
+                location_id=self.locs[pp.location].pk,
+                received_on=now.date(),
+                reference=OPENING_REFERENCE,
+                received_at=now,
+            )
+            for row, (_, _, pp) in zip(rows, chunk, strict=True)
+        )
 
 
 def _chunked(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

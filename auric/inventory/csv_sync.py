@@ -31,6 +31,7 @@ from auric.inventory.services import receive_piece
 MAX_ROWS = 20_000
 REQUIRED_COLUMNS = ("style_code", "variant_sku", "serial_number", "tag_code", "weight_g", "cost", "location_code")
 OPTIONAL_COLUMNS = (
+    "supplier_code",
     "fixed_price",
     "measured_fineness",
     "main_stone_kind",
@@ -53,6 +54,7 @@ CATALOG_FIELD_COLUMNS = {
     "stones.0.colour": "colour",
     "stones.0.clarity": "clarity",
     "stones.0.cut": "cut",
+    "supplier": "supplier_code",  # the receipt rules (quality: approved, certified suppliers)
 }
 IN_BATCH = 900  # IN-list size for lookups (SQLite parameter limits)
 EXPORT_COLUMNS = (
@@ -336,7 +338,12 @@ def _write(rows: list[_Row], actor: Any, errors: list[RowError], progress: Progr
                             actor=actor,
                         )
                         receive_piece(
-                            piece=piece, location=row.location, actor=actor, reference="csv import", refresh=False
+                            piece=piece,
+                            location=row.location,
+                            actor=actor,
+                            reference="csv import",
+                            refresh=False,
+                            supplier=(row.values.get("supplier_code") or "").strip(),
                         )
                 except DomainError as exc:
                     for name, messages in (exc.errors or {"": [exc.detail]}).items():

@@ -18,7 +18,7 @@ enclosing service's own transaction (a savepoint when it is nested) still rolls 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -182,6 +182,19 @@ def _piece_payload(piece: Piece, location_id: int, **extra: Any) -> dict[str, An
     return {"piece_id": piece.pk, "style_id": piece.style_id, "location_id": location_id, **extra}
 
 
+# Rules other apps add to every receipt of a piece (quality: new pieces come from approved, certified
+# suppliers). Each runs inside the receipt's transaction, before anything is written, and refuses
+# with a DomainError. Keyed by name, so registering twice (a reload) keeps one.
+ReceiptRule = Callable[..., None]
+_receipt_rules: dict[str, ReceiptRule] = {}
+
+
+def receipt_rule(func: ReceiptRule) -> ReceiptRule:
+    """Register `func(*, piece, location, supplier, first_receipt, actor, reference)`."""
+    _receipt_rules[f"{func.__module__}.{func.__qualname__}"] = func
+    return func
+
+
 # --- Serialized pieces ------------------------------------------------------------------------
 def receive_piece(
     *,
@@ -191,6 +204,7 @@ def receive_piece(
     reference: str = "",
     refresh: bool = True,
     awaiting_inspection: bool | None = None,
+    supplier: str = "",
 ) -> PieceStock:
     """A piece enters stock at a location (new, or bought back after a sale).
 
@@ -198,6 +212,7 @@ def receive_piece(
     inbound inspection and cannot be sold before it passes. `awaiting_inspection=False` is only for
     callers that record the inbound inspection themselves (the demo's opening stock).
     `refresh=False` is for bulk callers (the ERP import) that refresh availability once at the end.
+    `supplier`: the code of the supplier a new piece comes from (checked by the receipt rules).
     """
     if awaiting_inspection is None:
         awaiting_inspection = settings.AURIC_QC_INBOUND_GATE
@@ -209,6 +224,15 @@ def receive_piece(
     now = timezone.now()
     with transaction.atomic():
         existing = locks.lock_piece_stock([piece.pk]).get(piece.pk)
+        for rule in list(_receipt_rules.values()):
+            rule(
+                piece=piece,
+                location=location,
+                supplier=supplier,
+                first_receipt=existing is None,
+                actor=actor,
+                reference=reference,
+            )
         if existing is None:
             try:
                 with transaction.atomic():

@@ -7,5 +7,5 @@ class QualityConfig(AppConfig):
     verbose_name = "Quality"
 
     def ready(self) -> None:
-        # Registers the event handlers.
-        from auric.quality import events, supplier_events  # noqa: F401
+        # Registers the event handlers and the receipt rule (new pieces from certified suppliers).
+        from auric.quality import events, supplier_events, suppliers  # noqa: F401

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -188,6 +189,31 @@ def receive_from_supplier(
     certification is valid on the receiving day; then a supply receipt and the stock receipt
     (which holds the piece for its inbound inspection), together."""
     _may(actor, RECEIVE_PERMISSION, "receive pieces from suppliers")
+    with service_transaction():
+        receipt = _record_receipt(
+            supplier=supplier,
+            piece=piece,
+            location=location,
+            actor=actor,
+            reference=reference,
+            on=on,
+            expected_on=expected_on,
+        )
+        inventory.receive_piece(piece=piece, location=location, actor=actor, reference=receipt.reference)
+        return receipt
+
+
+def _record_receipt(
+    *,
+    supplier: Supplier,
+    piece: Piece,
+    location: Location,
+    actor: Any,
+    reference: str,
+    on: date | None = None,
+    expected_on: date | None = None,
+) -> SupplyReceipt:
+    """The checks and the supply receipt, in the caller's transaction."""
     today = timezone.localdate()
     on = on or today
     if on > today:
@@ -195,49 +221,68 @@ def receive_from_supplier(
     reference = (reference or "").strip()
     if len(reference) > 60 or "\x00" in reference:
         raise ValidationFailed("References are at most 60 characters.", errors={"reference": ["too long"]})
-    with service_transaction():
-        # Locked so a suspension cannot slip between the check and the receipt.
-        supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
-        if supplier.status != Supplier.Status.APPROVED:
-            raise SupplierNotApproved(
-                f"Supplier {supplier.code} is {Supplier.Status(supplier.status).label}; "
-                "pieces are received only from approved suppliers.",
-                supplier_status=supplier.status,
-            )
-        gaps = certification_gaps(supplier=supplier, schemes=required_schemes(supplier=supplier, piece=piece), on=on)
-        if gaps:
-            raise CertificationNotValid(
-                f"Supplier {supplier.code} cannot deliver {piece.serial_number} on {on:%Y-%m-%d}: "
-                + "; ".join(gap.describe() for gap in gaps)
-                + ".",
-                certifications=[gap.as_problem() for gap in gaps],
-            )
-        receipt = SupplyReceipt.objects.create(
-            supplier=supplier,
-            piece=piece,
-            location=location,
-            received_on=on,
-            expected_on=expected_on,
-            reference=reference,
-            received_by=actor if getattr(actor, "is_authenticated", False) else None,
+    # Locked so a suspension cannot slip between the check and the receipt.
+    supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+    if supplier.status != Supplier.Status.APPROVED:
+        raise SupplierNotApproved(
+            f"Supplier {supplier.code} is {Supplier.Status(supplier.status).label}; "
+            "pieces are received only from approved suppliers.",
+            supplier_status=supplier.status,
         )
-        inventory.receive_piece(piece=piece, location=location, actor=actor, reference=reference)
-        events.publish(
-            SUPPLY_RECEIVED,
-            {
-                "receipt_id": receipt.pk,
-                "supplier_id": supplier.pk,
-                "piece_id": piece.pk,
-                "location_id": location.pk,
-                "received_on": on.isoformat(),
-                "on_time": receipt.on_time,
-            },
-            aggregate=f"quality.supplier:{supplier.pk}",
+    gaps = certification_gaps(supplier=supplier, schemes=required_schemes(supplier=supplier, piece=piece), on=on)
+    if gaps:
+        raise CertificationNotValid(
+            f"Supplier {supplier.code} cannot deliver {piece.serial_number} on {on:%Y-%m-%d}: "
+            + "; ".join(gap.describe() for gap in gaps)
+            + ".",
+            certifications=[gap.as_problem() for gap in gaps],
         )
-        return receipt
+    receipt = SupplyReceipt.objects.create(
+        supplier=supplier,
+        piece=piece,
+        location=location,
+        received_on=on,
+        expected_on=expected_on,
+        reference=reference,
+        received_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    events.publish(
+        SUPPLY_RECEIVED,
+        {
+            "receipt_id": receipt.pk,
+            "supplier_id": supplier.pk,
+            "piece_id": piece.pk,
+            "location_id": location.pk,
+            "received_on": on.isoformat(),
+            "on_time": receipt.on_time,
+        },
+        aggregate=f"quality.supplier:{supplier.pk}",
+    )
+    return receipt
 
 
-# --- supplier status -------------------------------------------------------------------------------
+@inventory.receipt_rule
+def new_pieces_come_from_certified_suppliers(
+    *, piece: Piece, location: Location, supplier: str, first_receipt: bool, actor: Any, reference: str
+) -> None:
+    """Every receipt naming a supplier is checked and recorded; a new piece (its first receipt)
+    must name one unless its supply receipt was recorded already (`receive_from_supplier`).
+    Pieces coming back (returns, buybacks) need none. `AURIC_SUPPLIER_RECEIPTS_REQUIRED` can turn
+    the requirement off for a brand that does not track suppliers here."""
+    if supplier:
+        found = Supplier.objects.filter(code=supplier).first()
+        if found is None:
+            raise ValidationFailed(f"Unknown supplier {supplier!r}.", errors={"supplier": ["no such supplier"]})
+        _record_receipt(supplier=found, piece=piece, location=location, actor=actor, reference=reference)
+    elif (
+        first_receipt
+        and settings.AURIC_SUPPLIER_RECEIPTS_REQUIRED
+        and not SupplyReceipt.objects.filter(piece_id=piece.pk).exists()
+    ):
+        raise ValidationFailed(
+            f"Piece {piece.serial_number} is new: name the approved supplier it comes from.",
+            errors={"supplier": ["required for a new piece"]},
+        )
 
 
 def set_supplier_status(*, supplier: Supplier, status: str, reason: str, actor: Any) -> Supplier:

@@ -32,7 +32,8 @@ from auric.pricing.models import FlashPrice, MetalPrice, PriceChange
 from auric.provenance import services as provenance_services
 from auric.provenance.models import LogEntry
 from auric.provenance.statements import parse_entry
-from auric.quality.models import Gate, Inspection
+from auric.quality import suppliers
+from auric.quality.models import Gate, Inspection, Supplier, SupplyReceipt
 from tests.demo.gltf_check import validate_glb
 from tests.provenance.support import empty_log
 
@@ -50,6 +51,7 @@ def _clean() -> None:
     empty_log()  # the demo logs its pieces' histories; the log outlives the pieces otherwise
     loader.remove_demo_data()
     MetalPrice.objects.all().delete()
+    Supplier.objects.filter(code__in=[row[0] for row in data.SUPPLIERS]).delete()
     Location.objects.filter(code__in=[loc.code for loc in data.LOCATIONS]).delete()
     Category.objects.filter(parent__isnull=False, slug__in=[c[0] for c in data.CATEGORIES]).delete()
     Category.objects.filter(slug__in=[c[0] for c in data.CATEGORIES]).delete()
@@ -62,7 +64,10 @@ def _clean() -> None:
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
-    with django_db_blocker.unblock(), override_settings(AURIC_QC_INBOUND_GATE=True):  # as in production
+    with (
+        django_db_blocker.unblock(),
+        override_settings(AURIC_QC_INBOUND_GATE=True, AURIC_SUPPLIER_RECEIPTS_REQUIRED=True),
+    ):  # as in production
         _clean()
         output = _load()
         yield output
@@ -115,6 +120,19 @@ def test_every_piece_passed_its_inbound_inspection_where_it_was_received_and_the
         for e in LogEntry.objects.filter(piece=provenance_services.piece_public_id(piece), type="qc.passed")
     }
     assert types == {f"qc.{received[piece.pk].lower().replace('_', '-')}"}
+
+
+def test_every_piece_came_from_an_approved_certified_supplier(demo):
+    pieces = Piece.objects.filter(style__in=loader.demo_styles())
+    receipts = SupplyReceipt.objects.filter(piece__in=pieces).select_related("supplier")
+    assert receipts.count() == pieces.count()
+    for receipt in receipts:
+        assert suppliers.is_cleared(supplier=receipt.supplier, on=receipt.received_on)
+        assert not suppliers.certification_gaps(
+            supplier=receipt.supplier,
+            schemes=suppliers.required_schemes(supplier=receipt.supplier, piece=receipt.piece),
+            on=receipt.received_on,
+        )
 
 
 def test_every_piece_has_a_price_and_a_stock_row_matching_its_journal(demo):
