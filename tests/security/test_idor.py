@@ -407,6 +407,7 @@ STOREFRONT_PUBLIC_PAGES: dict[str, str] = {
     "real channel's page; off in production (AURIC_SANDBOX_PAYMENTS=0)",
     "payments:sandbox_result": "the same hosted page's result",
     "storefront:consent_change": "names a kind of consent, not an object: it changes the signed-in shopper's own",
+    "storefront:quality_report_month": "names a month of the public quality report (published months only)",
 }
 
 
