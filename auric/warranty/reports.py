@@ -1,6 +1,7 @@
 """Third-party inspection reports attached to a piece: a PDF or image a holder (or staff) uploads,
 checked by size and by its bytes (not the name or the declared type alone), kept with its SHA-256,
-and logged as an `inspection.attached` statement — issuer, report number, hash; no person.
+and logged as an `inspection.attached` statement — its hash (and, attached by staff, the issuer and
+report number); no person.
 """
 
 from __future__ import annotations
@@ -98,6 +99,16 @@ def _text(value: str, *, field: str, max_length: int) -> str:
     return value
 
 
+def _logged_data(*, issuer: str, number: str, digest: str, content_type: str, by_staff: bool) -> dict[str, str]:
+    """What the log keeps forever. A holder types the issuer and number freely (they could type a
+    name or a phone number), so only the file's hash is logged for them; staff attach reports from
+    institutions and log the issuer and number too. Both stay with the report in the database."""
+    data = {"report_sha256": digest, "content_type": content_type, "attached_by": "staff" if by_staff else "holder"}
+    if by_staff:
+        data.update(issuer=issuer, number=number)
+    return data
+
+
 def attach_report(
     *, piece: Piece, issuer: str, report_number: str, upload: Any, user: Any, by_staff: bool = False
 ) -> InspectionReport:
@@ -140,13 +151,9 @@ def attach_report(
             "inspection.attached",
             party_id=provenance.PLATFORM,
             piece=public_id,
-            data={
-                "issuer": issuer,
-                "number": number,
-                "report_sha256": digest,
-                "content_type": content_type,
-                "attached_by": "staff" if by_staff else "holder",
-            },
+            data=_logged_data(
+                issuer=issuer, number=number, digest=digest, content_type=content_type, by_staff=by_staff
+            ),
             source=f"report:{report.pk}",
             at=report.uploaded_at,
         )

@@ -1,5 +1,5 @@
 """Third-party inspection reports: a holder (or staff) attaches a PDF or image to a piece; its SHA-256
-goes into the log as `inspection.attached` (issuer, number, hash — no person); wrong types, oversized
+goes into the log as `inspection.attached` (its hash; issuer and number when staff attach it — no person); wrong types, oversized
 files and strangers are refused with nothing changed."""
 
 from __future__ import annotations
@@ -40,13 +40,13 @@ def test_a_holder_attaches_a_report_and_its_hash_is_logged(ring_card, shopper):
     assert (report.content_type, report.size, report.by_staff) == ("application/pdf", len(PDF), False)
     [statement] = logged("inspection.attached")
     assert statement["piece"] == ring_card.piece_public_id
+    # Free text typed by a holder never enters the log (it could name a person): the hash does.
     assert statement["data"] == {
-        "issuer": "NGTC 国检",
-        "number": "NGTC-2026-118",
         "report_sha256": report.sha256,
         "content_type": "application/pdf",
         "attached_by": "holder",
     }
+    assert (report.issuer, report.report_number) == ("NGTC 国检", "NGTC-2026-118")
     assert shopper.username not in log_text()
 
 
@@ -56,7 +56,13 @@ def test_staff_attach_a_report_to_any_piece(ring_card):
 
     report = attach(piece, staff, upload=upload(PNG, "scan.png", "image/png"), by_staff=True)
 
-    assert (report.content_type, logged("inspection.attached")[0]["data"]["attached_by"]) == ("image/png", "staff")
+    data = logged("inspection.attached")[0]["data"]
+    assert (report.content_type, data["attached_by"], data["issuer"], data["number"]) == (
+        "image/png",
+        "staff",
+        "NGTC 国检",
+        "NGTC-2026-118",
+    )
 
 
 def test_someone_who_does_not_hold_the_piece_cannot_attach(ring_card, other_shopper):
