@@ -31,8 +31,8 @@ from auric.core.admin import ReadOnlyAdminMixin
 from auric.core.errors import DomainError
 from auric.inventory.admin import StoreScopedAdminMixin
 from auric.inventory.models import Location
-from auric.quality import measures, rules, selectors, services
-from auric.quality.models import Gate, Inspection, Reading, SamplingPlan, SpotCheckSample, Tolerance
+from auric.quality import measures, rules, scorecards, selectors, services
+from auric.quality.models import Gate, Inspection, Reading, SamplingPlan, SpotCheckSample, Supplier, Tolerance
 
 INSPECT = "quality.inspect"
 SENIOR = "quality.senior_inspect"
@@ -252,6 +252,15 @@ class InspectionAdmin(StoreScopedAdminMixin, ModelAdmin):
         scope = roles.store_location_ids(request.user) if roles.is_store_scoped(request.user) else None
         by_inspector = selectors.pass_rates_by_inspector(since=since, station_ids=scope)
         by_station = selectors.pass_rates_by_station_and_gate(since=since, station_ids=scope)
+        by_supplier: list[selectors.PassRate] = []
+        if scope is None:  # suppliers deliver to every location: head office only
+            today = timezone.localdate()
+            for supplier in Supplier.objects.filter(status=Supplier.Status.APPROVED).order_by("code"):
+                card = scorecards.scorecard(supplier=supplier, start=today - timedelta(days=STATS_DAYS), end=today)
+                if card.inspections_decided:
+                    by_supplier.append(
+                        selectors.PassRate(supplier.name, card.inspections_decided, card.inspections_passed, 0)
+                    )
 
         def chart(rows: list[selectors.PassRate]) -> str:
             return json.dumps(
@@ -275,6 +284,8 @@ class InspectionAdmin(StoreScopedAdminMixin, ModelAdmin):
             "by_station": by_station,
             "inspector_chart": chart(by_inspector),
             "station_chart": chart(by_station),
+            "by_supplier": by_supplier,
+            "supplier_chart": chart(by_supplier),
         }
         return TemplateResponse(request, "admin/quality/inspection/stats.html", context)
 

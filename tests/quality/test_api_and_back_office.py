@@ -203,3 +203,24 @@ def test_the_order_page_shows_each_pieces_outbound_recheck_and_refuses_to_ship_b
     admin.post(reverse("admin:orders_order_ship", args=[order.pk]), {"carrier": "SF", "tracking_number": "SF1"})
     order.refresh_from_db()
     assert order.state == State.SHIPPED
+
+
+def test_head_office_sees_pass_rates_per_supplier(ring, station, first_inspector, second_inspector, settings):
+    from auric.inventory import services as inventory
+    from auric.quality import services
+    from tests.quality.supply import supplier
+
+    settings.AURIC_QC_INBOUND_GATE = True
+    supplier("sup-gd", schemes=("business_licence", "kimberley"))
+    inventory.receive_piece(piece=ring, location=station, supplier="sup-gd")
+    inspection = services.open_inspection(piece=ring, gate=Gate.INBOUND, station=station)
+    services.record_reading(
+        inspection=inspection, role="instrument", inspector=first_inspector, values=GOOD_INSTRUMENT, instrument_id="X"
+    )
+    services.record_reading(inspection=inspection, role="person", inspector=second_inspector, values=GOOD_PERSON)
+    boss = UserFactory(username="qc-head", is_staff=True, is_superuser=True)
+    page = _admin(boss).get(reverse("admin:quality_inspection_stats"))
+    [row] = page.context["by_supplier"]
+    assert (row.label, row.decided, row.passed) == ("供应商 sup-gd", 1, 1)
+    # A station's inspector sees their stations, not the suppliers' figures.
+    assert _admin(first_inspector).get(reverse("admin:quality_inspection_stats")).context["by_supplier"] == []
