@@ -131,6 +131,7 @@ class AuricAPI(NinjaAPI):
         from auric.privacy.api import router as privacy_router
         from auric.provenance.api import router as provenance_router
         from auric.quality.api import router as quality_router
+        from auric.quality.supplier_api import router as supplier_router
         from auric.warranty.api import router as warranty_router
         from auric.warranty.buyback_api import router as buyback_router
 
@@ -145,6 +146,7 @@ class AuricAPI(NinjaAPI):
         self.add_router("", privacy_router)
         self.add_router("", provenance_router)
         self.add_router("", quality_router)
+        self.add_router("", supplier_router)
         self.add_router("", warranty_router)
         self.add_router("", buyback_router)
 

@@ -236,8 +236,9 @@ def receive_piece(
         if existing is None:
             try:
                 with transaction.atomic():
+                    # By id: a cached `piece.stock` would go stale at the inspection hold below.
                     PieceStock.objects.create(
-                        piece=piece, location=location, status=PieceStatus.AVAILABLE, updated_at=now
+                        piece_id=piece.pk, location=location, status=PieceStatus.AVAILABLE, updated_at=now
                     )
             except IntegrityError as exc:
                 raise IllegalMove(f"Piece {piece.serial_number} is already in stock.") from exc

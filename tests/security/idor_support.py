@@ -29,7 +29,7 @@ from auric.orders.states import State
 from auric.payments.models import Payment
 from auric.payments.services import start_payment
 from auric.payments.webhooks import deliver_sandbox_callback
-from auric.quality.models import Gate, Inspection
+from auric.quality.models import Gate, Inspection, Supplier
 from auric.warranty.models import BuybackQuote, ServiceRequest
 from tests.checkout.conftest import stocked_piece
 from tests.factories import LocationFactory, StyleFactory, UserFactory, VariantFactory
@@ -83,6 +83,7 @@ class Party:
     owned_piece: str = ""  # the public provenance id of a piece the shopper owns
     warranty_card: str = ""  # the number of the warranty card of the collected order's piece
     inspection: int = 0  # an open inbound inspection at the party's store
+    supplier: str = ""  # the code of a supplier (staff data: the buying office's)
     service_booking: str = ""  # the reference of a service booked with that card
     buyback_quote: str = ""  # an (expired) buyback quote for the owned piece
     guarantee_claim: str = ""  # a guarantee claim filed for the owned piece
@@ -171,6 +172,7 @@ def make_party(name: str, *, warehouse: Location) -> Party:
     party.buyback_quote = party.store_objects[BuybackQuote].reference
     party.guarantee_claim = _claim(user, collected.lines.get().piece)
     party.inspection = party.store_objects[Inspection].pk
+    party.supplier = Supplier.objects.create(code=f"sup-{name}", name=f"Supplier {name}", kind="manufacturer").code
     return party
 
 

@@ -109,6 +109,9 @@ OBJECT_OPERATIONS: dict[str, Target] = {
         refused=FORBIDDEN,
         control="operator",
     ),
+    "GET /api/v1/quality/suppliers/{code}": Target(
+        lambda p: {"code": p.supplier}, refused=FORBIDDEN, control="operator"
+    ),
     "GET /api/v1/quality/stations/{code}/queue": Target(
         lambda p: {"code": p.store.code}, refused=FORBIDDEN, control="operator"
     ),
