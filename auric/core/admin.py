@@ -47,6 +47,14 @@ def _with_service_error(form_class: type[BaseForm], error: DomainError) -> type[
     return RejectedByService
 
 
+def error_text(error: DomainError) -> str:
+    """A refused service call as one message for the back office: the detail, then each field's errors."""
+    detail = str(error.detail)
+    for field, field_messages in (error.errors or {}).items():
+        detail += f" {field}: {'; '.join(str(m) for m in field_messages)}"
+    return detail
+
+
 def adopt(target: Any, saved: Any) -> None:
     """Make the admin's unsaved instance the row a service saved (the admin redirects by its pk)."""
     for field in type(saved)._meta.concrete_fields:

@@ -32,6 +32,7 @@ from unfold.decorators import display
 
 from auric import privacy
 from auric.accounts import roles
+from auric.core.admin import error_text
 from auric.core.errors import DomainError
 from auric.core.money import Money
 from auric.inventory.admin import StoreScopedAdminMixin
@@ -287,10 +288,7 @@ class OrderAdmin(StoreScopedAdminMixin, ModelAdmin):
             with transaction.atomic():
                 call()
         except DomainError as error:
-            detail = str(error.detail)
-            for field, field_messages in (error.errors or {}).items():
-                detail += f" {field}: {'; '.join(str(m) for m in field_messages)}"
-            messages.error(request, detail)
+            messages.error(request, error_text(error))
         else:
             messages.success(request, done)
         return self._detail(order)

@@ -27,7 +27,7 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter, RelatedDropdownF
 
 from auric.accounts import roles
 from auric.catalog.models import Piece
-from auric.core.admin import ReadOnlyAdminMixin
+from auric.core.admin import ReadOnlyAdminMixin, error_text
 from auric.core.errors import DomainError
 from auric.inventory.admin import StoreScopedAdminMixin
 from auric.inventory.models import Location
@@ -47,13 +47,6 @@ QUANTITY_LABELS = {
     "height": gettext_lazy("Height"),
 }
 GRADE_LABELS = {"colour": gettext_lazy("Colour"), "clarity": gettext_lazy("Clarity")}
-
-
-def _error_text(error: DomainError) -> str:
-    detail = str(error.detail)
-    for field, field_messages in (error.errors or {}).items():
-        detail += f" {field}: {'; '.join(str(m) for m in field_messages)}"
-    return detail
 
 
 def reading_values(post: Any) -> tuple[dict[str, Any], list[dict[str, str]]]:
@@ -164,7 +157,7 @@ class InspectionAdmin(StoreScopedAdminMixin, ModelAdmin):
                 reference=str(request.POST.get("reference") or "")[:60],
             )
         except DomainError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
             return HttpResponseRedirect(reverse("admin:quality_inspection_queue"))
         return HttpResponseRedirect(reverse("admin:quality_inspection_change", args=[inspection.pk]))
 
@@ -228,7 +221,7 @@ class InspectionAdmin(StoreScopedAdminMixin, ModelAdmin):
                 instrument_id=str(request.POST.get("instrument_id") or ""),
             )
         except DomainError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("Reading recorded: %(state)s.") % {"state": decided.get_state_display()})
         return self._back(inspection)
@@ -240,7 +233,7 @@ class InspectionAdmin(StoreScopedAdminMixin, ModelAdmin):
             try:
                 services.add_photo(inspection=inspection, upload=upload, actor=request.user)
             except DomainError as error:
-                messages.error(request, _error_text(error))
+                messages.error(request, error_text(error))
             else:
                 messages.success(request, _("Photo added."))
         return self._back(inspection)
@@ -308,7 +301,7 @@ class SamplingPlanAdmin(ModelAdmin):
             try:
                 sample = services.draw_spot_check(plan=plan)
             except DomainError as error:
-                messages.error(request, _error_text(error))
+                messages.error(request, error_text(error))
             else:
                 messages.success(
                     request,

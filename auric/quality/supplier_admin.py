@@ -24,7 +24,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RelatedDropdownFilter
 from unfold.decorators import display
 
-from auric.core.admin import ReadOnlyAdminMixin
+from auric.core.admin import ReadOnlyAdminMixin, error_text
 from auric.core.errors import DomainError
 from auric.quality import elimination, scorecards, suppliers
 from auric.quality.models import (
@@ -45,13 +45,6 @@ from auric.quality.models import (
 
 SCORECARD_DAYS = 90
 REVIEW = elimination.REVIEW_PERMISSION
-
-
-def _error_text(error: DomainError) -> str:
-    detail = str(error.detail)
-    for field, field_messages in (error.errors or {}).items():
-        detail += f" {field}: {'; '.join(str(m) for m in field_messages)}"
-    return detail
 
 
 def _rate(value: Any) -> str:
@@ -217,7 +210,7 @@ class SupplierAdmin(ModelAdmin):
                 actor=request.user,
             )
         except DomainError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
 
 
 @admin.register(RequiredCertification)
@@ -296,7 +289,7 @@ class SupplierClaimAdmin(ModelAdmin):
             try:
                 suppliers.close_claim(claim=claim, state=state, note=claim.note, actor=request.user)
             except DomainError as error:
-                messages.error(request, _error_text(error))
+                messages.error(request, error_text(error))
 
     @admin.action(description=gettext_lazy("The supplier accepted the claim"), permissions=["change"])
     def mark_accepted(self, request: HttpRequest, queryset: QuerySet[SupplierClaim]) -> None:
@@ -423,7 +416,7 @@ class EliminationRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
             try:
                 elimination.publish_run(run=run, actor=request.user)
             except DomainError as error:
-                messages.error(request, _error_text(error))
+                messages.error(request, error_text(error))
             else:
                 messages.success(request, _("%(month)s published.") % {"month": f"{run.month:%Y-%m}"})
 
@@ -489,7 +482,7 @@ class EliminationResultAdmin(ModelAdmin):
                 actor=request.user,
             )
         except DomainError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
 
     @admin.action(description=gettext_lazy("Approve delisting the selected styles"), permissions=["review"])
     def approve_delisting(self, request: HttpRequest, queryset: QuerySet[EliminationResult]) -> None:
@@ -498,7 +491,7 @@ class EliminationResultAdmin(ModelAdmin):
             try:
                 elimination.review_result(result=result, approve=True, actor=request.user)
             except DomainError as error:
-                messages.error(request, _error_text(error))
+                messages.error(request, error_text(error))
             else:
                 done += 1
         messages.success(request, _("%(count)d proposal(s) approved.") % {"count": done})

@@ -22,7 +22,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RelatedDropdownFilter
 from unfold.decorators import display
 
-from auric.core.admin import ReadOnlyAdminMixin
+from auric.core.admin import ReadOnlyAdminMixin, error_text
 from auric.core.errors import DomainError
 from auric.inventory.admin import StoreScopedAdminMixin
 from auric.warranty import services
@@ -180,10 +180,7 @@ class ServiceRequestAdmin(StoreScopedAdminMixin, ModelAdmin):
                 with transaction.atomic():
                     call()
             except DomainError as error:
-                detail = str(error.detail)
-                for field, field_messages in (error.errors or {}).items():
-                    detail += f" {field}: {'; '.join(str(m) for m in field_messages)}"
-                messages.error(request, detail)
+                messages.error(request, error_text(error))
             else:
                 messages.success(request, done)
         return HttpResponseRedirect(reverse("admin:warranty_servicerequest_change", args=[booking.pk]))

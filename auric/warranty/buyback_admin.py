@@ -26,7 +26,7 @@ from unfold.decorators import display
 
 from auric.accounts.models import User
 from auric.catalog.models import Piece
-from auric.core.admin import ReadOnlyAdminMixin
+from auric.core.admin import ReadOnlyAdminMixin, error_text
 from auric.core.errors import DomainError
 from auric.inventory.admin import StoreScopedAdminMixin
 from auric.inventory.models import Location
@@ -47,10 +47,7 @@ def _run(request: HttpRequest, done: str, call: Callable[[], Any]) -> bool:
     try:
         call()
     except DomainError as error:
-        detail = str(error.detail)
-        for field, field_messages in (error.errors or {}).items():
-            detail += f" {field}: {'; '.join(str(m) for m in field_messages)}"
-        messages.error(request, detail)
+        messages.error(request, error_text(error))
         return False
     messages.success(request, done)
     return True
