@@ -47,6 +47,12 @@ QUANTITY_LABELS = {
     "height": gettext_lazy("Height"),
 }
 GRADE_LABELS = {"colour": gettext_lazy("Colour"), "clarity": gettext_lazy("Clarity")}
+# The stored names of what a piece needs measured, as the entry form calls them.
+VALUE_LABELS = {
+    **{stored: QUANTITY_LABELS[name] for name, stored in measures.INPUT_NAMES.items()},
+    **GRADE_LABELS,
+    "stone_count": gettext_lazy("Stone count"),
+}
 
 
 def reading_values(post: Any) -> tuple[dict[str, Any], list[dict[str, str]]]:
@@ -181,8 +187,8 @@ class InspectionAdmin(StoreScopedAdminMixin, ModelAdmin):
                 readings=selectors.visible_readings(inspection, request.user),
                 hidden_readings=len(taken) - len(selectors.visible_readings(inspection, request.user)),
                 open_roles=[(role, Reading.Role(role).label) for role in open_roles],
-                required=declared.required(),
-                core=declared.core(),
+                required=[str(VALUE_LABELS[name]) for name in declared.required()],
+                core=[str(VALUE_LABELS[name]) for name in declared.core()],
                 quantities=[
                     (name, QUANTITY_LABELS[name], list(measures.QUANTITIES[stored].units))
                     for name, stored in measures.INPUT_NAMES.items()
