@@ -97,3 +97,17 @@ def _outside_any_request():
     token = events._after_response.set(None)
     yield
     events._after_response.reset(token)
+
+
+@pytest.fixture
+def one_rate_window(monkeypatch):
+    """Rate limits count in fixed windows; a test that spends an allowance must not straddle a
+    window boundary (the count would restart). Pins the limiter's clock to the middle of a window."""
+    import time
+    from types import SimpleNamespace
+
+    from auric.core import ratelimit
+
+    pinned = (time.time() // 3600) * 3600 + 1800.0
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: pinned))
+    return pinned

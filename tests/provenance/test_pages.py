@@ -223,7 +223,7 @@ def test_a_certificate_not_logged_yet_says_so(client: Client) -> None:
     assert certificate.piece.style.title_en in page
 
 
-def test_the_certificate_check_is_rate_limited_like_search(client: Client, settings) -> None:
+def test_the_certificate_check_is_rate_limited_like_search(client: Client, settings, one_rate_window) -> None:
     settings.AURIC_RATE_LIMITS = True
     rule = [r for r in settings.AURIC_RATE_RULES if r[1].startswith("^/verify/certificate")]
     assert rule and rule[0][0] == "GET"

@@ -16,7 +16,7 @@ API = "application/problem+json"
 
 
 @pytest.fixture
-def limits_on(settings):
+def limits_on(settings, one_rate_window):
     settings.AURIC_RATE_LIMITS = True
     settings.AURIC_RATE_TRUSTED_PROXIES = 0
     return settings
