@@ -6,7 +6,8 @@
 #   AURIC_BENCH_WORKERS (2 × cores), AURIC_BENCH_SCENARIOS ("bare home listing search product product_cold checkout provenance"),
 #   AURIC_BENCH_ORDER_RATE (16 orders/s: the target load), AURIC_BENCH_LIGHT_RATE (8 in all: the vault's
 #   price, side by side with a server without it), AURIC_BENCH_VAULT_DURATION (60s),
-#   AURIC_BENCH_FRESH=1 (rebuild the catalog kept in /tmp/auric-bench-pg between runs).
+#   AURIC_BENCH_FRESH=1 (rebuild the catalog kept in /tmp/auric-bench-pg between runs, from an empty cluster;
+#   done by itself when earlier runs bought too many of its pieces).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/venv.sh dev
@@ -75,23 +76,31 @@ trap cleanup EXIT INT TERM
 
 loadavg="$(cut -d' ' -f1-3 /proc/loadavg)"
 scripts/postgres.sh stop "$pgdir"  # a cluster left running by an interrupted run
-DATABASE_URL="$(AURIC_PG_DURABLE=1 scripts/postgres.sh start "$pgdir" "$pgport")"
-export DATABASE_URL
+# A rebuilt catalog starts from an empty cluster: earlier runs' orders hold on to its pieces.
+[ "${AURIC_BENCH_FRESH:-0}" = 1 ] && rm -rf "$pgdir"
+start_database() {
+  DATABASE_URL="$(AURIC_PG_DURABLE=1 scripts/postgres.sh start "$pgdir" "$pgport")"
+  export DATABASE_URL
+}
+start_database
 pg_version="$(psql "$DATABASE_URL" -Atc 'show server_version' 2>/dev/null || echo '?')"
 
-echo "== migrate and load the catalog (scale $scale)"
-$py manage.py migrate --noinput -v 0
-$py manage.py migrate --database vault --noinput -v 0
-force=()
-[ "${AURIC_BENCH_FRESH:-0}" = 1 ] && force=(--force)  # rebuild the kept catalog (e.g. after model changes)
-timeout 1800 $py manage.py load_demo_data --scale "$scale" "${force[@]}"
-psql "$DATABASE_URL" -qc 'VACUUM ANALYZE' >/dev/null 2>&1 || true
+load_catalog() {
+  echo "== migrate and load the catalog (scale $scale)"
+  $py manage.py migrate --noinput -v 0
+  $py manage.py migrate --database vault --noinput -v 0
+  timeout 1800 $py manage.py load_demo_data --scale "$scale"
+  psql "$DATABASE_URL" -qc 'VACUUM ANALYZE' >/dev/null 2>&1 || true
+}
+load_catalog
 $py manage.py collectstatic --noinput -v 0
 targets() { $py manage.py bench_targets --out "$out/targets.json" --shoppers "${AURIC_BENCH_SHOPPERS:-4000}"; }
 if ! targets; then  # earlier runs bought most of the kept catalog's pieces
-  echo "== the kept catalog is sold out: rebuilding it"
-  timeout 1800 $py manage.py load_demo_data --scale "$scale" --force
-  psql "$DATABASE_URL" -qc 'VACUUM ANALYZE' >/dev/null 2>&1 || true
+  echo "== the kept catalog is sold out: a fresh cluster and catalog"
+  scripts/postgres.sh stop "$pgdir"
+  rm -rf "$pgdir"
+  start_database
+  load_catalog
   targets
 fi
 
