@@ -69,7 +69,7 @@ class QuoteForm(forms.Form):
 
 
 @admin.register(BuybackQuote)
-class BuybackQuoteAdmin(StoreScopedAdminMixin, ModelAdmin):
+class BuybackQuoteAdmin(ReadOnlyAdminMixin, StoreScopedAdminMixin, ModelAdmin):
     location_lookups = ("store",)
     list_display = ("reference", "kind", "piece", "store", "amount", "currency", "state_label", "expires_at")
     list_filter = (("state", ChoicesDropdownFilter), ("kind", ChoicesDropdownFilter))
@@ -100,15 +100,6 @@ class BuybackQuoteAdmin(StoreScopedAdminMixin, ModelAdmin):
         "credit",
     ]
     fields = readonly_fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @display(description=gettext_lazy("State"))
     def state_label(self, obj: BuybackQuote) -> str:
@@ -271,7 +262,7 @@ class DecideForm(forms.Form):
 
 
 @admin.register(GuaranteeClaim)
-class GuaranteeClaimAdmin(ModelAdmin):
+class GuaranteeClaimAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("reference", "piece", "ground", "state", "price_paid", "compensation", "filed_at")
     list_filter = (("state", ChoicesDropdownFilter), ("ground", ChoicesDropdownFilter))
     search_fields = ("reference", "piece__serial_number", "piece__tag_code", "piece_public_id")
@@ -300,15 +291,6 @@ class GuaranteeClaimAdmin(ModelAdmin):
         "compensated_at",
     ]
     fields = readonly_fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
